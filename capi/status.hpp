@@ -1,0 +1,36 @@
+// Turning C++ failures into C ABI statuses; every entry point body runs inside guard().
+#pragma once
+
+#include <new>
+#include <string>
+
+#include "dsinfer.h"
+#include "dsinfer/error.hpp"
+
+namespace dsinfer::capi {
+
+void set_last_error(std::string message);
+dsi_status status_of(ErrorCode code);
+
+template <typename F>
+dsi_status guard(F&& body) noexcept {
+  try {
+    set_last_error("");
+    body();
+    return DSI_OK;
+  } catch (const Error& e) {
+    set_last_error(e.what());
+    return status_of(e.code());
+  } catch (const std::bad_alloc&) {
+    set_last_error("out of memory");
+    return DSI_ERR_OUT_OF_MEMORY;
+  } catch (const std::exception& e) {
+    set_last_error(std::string("internal error: ") + e.what());
+    return DSI_ERR_INTERNAL;
+  } catch (...) {
+    set_last_error("internal error: unknown exception");
+    return DSI_ERR_INTERNAL;
+  }
+}
+
+}  // namespace dsinfer::capi

@@ -1,0 +1,50 @@
+// dsinfer: the command-line front end of the library.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "dsinfer/error.hpp"
+#include "dsinfer/version.hpp"
+
+namespace {
+
+const char* kUsage =
+    "usage: dsinfer <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  info PATH [--tensors]   describe a GGUF file, a .safetensors file or a Hugging Face\n"
+    "                          model directory: architecture, metadata, tensors per type\n"
+    "  sample-gguf PATH        write a small synthetic GGUF file (a smoke test for info)\n"
+    "  version                 print the library version\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string cmd = args[0];
+  args.erase(args.begin());
+  try {
+    if (cmd == "info") return cli::cmd_info(args);
+    if (cmd == "sample-gguf") return cli::cmd_sample_gguf(args);
+    if (cmd == "version") {
+      std::printf("dsinfer %s\n", dsinfer::version_string());
+      return 0;
+    }
+    throw cli::UsageError("unknown command '" + cmd + "'");
+  } catch (const cli::UsageError& e) {
+    std::fprintf(stderr, "dsinfer: %s\n\n%s", e.what(), kUsage);
+    return 2;
+  } catch (const dsinfer::Error& e) {
+    std::fprintf(stderr, "dsinfer: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dsinfer: error: %s\n", e.what());
+    return 1;
+  }
+}

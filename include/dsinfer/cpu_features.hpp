@@ -1,0 +1,24 @@
+// What this CPU can execute, read once. Kernels are compiled per ISA and chosen from
+// this at run time, so one build runs on any x86-64.
+#pragma once
+
+namespace dsinfer {
+
+struct CpuFeatures {
+  bool avx2 = false;
+  bool fma = false;
+  bool f16c = false;
+  bool avx512f = false;
+  bool avx512bw = false;
+  bool avx512vl = false;
+  bool avx512vnni = false;
+  bool avx512bf16 = false;
+  bool avx_vnni = false;
+};
+
+const CpuFeatures& cpu_features();
+
+// "avx512-vnni", "avx2" or "portable": the best kernel family this CPU gets.
+const char* cpu_kernel_family();
+
+}  // namespace dsinfer

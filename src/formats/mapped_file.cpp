@@ -1,0 +1,63 @@
+#include "dsinfer/mapped_file.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "dsinfer/error.hpp"
+
+namespace dsinfer {
+namespace {
+
+[[noreturn]] void fail_errno(const std::string& path, const char* what) {
+  throw Error(ErrorCode::io, path + ": " + what + ": " + std::strerror(errno));
+}
+
+// Closes the descriptor on every path out; the mapping outlives it.
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.fd < 0) fail_errno(path, "cannot open");
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0) fail_errno(path, "cannot stat");
+  if (S_ISDIR(st.st_mode)) throw Error(ErrorCode::io, path + ": is a directory, expected a file");
+  if (!S_ISREG(st.st_mode)) throw Error(ErrorCode::io, path + ": not a regular file");
+
+  std::shared_ptr<MappedFile> m(new MappedFile());  // private constructor: make_shared cannot reach it
+  m->path_ = path;
+  m->size_ = static_cast<uint64_t>(st.st_size);
+  if (m->size_ > 0) {
+    void* p = ::mmap(nullptr, m->size_, PROT_READ, MAP_PRIVATE, f.fd, 0);
+    if (p == MAP_FAILED) fail_errno(path, "cannot map");
+    m->map_ = p;
+    m->data_ = static_cast<const std::byte*>(p);
+  }
+  return m;
+}
+
+std::shared_ptr<const MappedFile> MappedFile::from_bytes(std::vector<std::byte> bytes, std::string name) {
+  std::shared_ptr<MappedFile> m(new MappedFile());
+  m->owned_ = std::move(bytes);
+  m->data_ = m->owned_.data();
+  m->size_ = m->owned_.size();
+  m->path_ = std::move(name);
+  return m;
+}
+
+MappedFile::~MappedFile() {
+  if (map_) ::munmap(map_, size_);
+}
+
+}  // namespace dsinfer
