@@ -12,6 +12,7 @@
 #include "dsinfer/error.hpp"
 #include "dsinfer/gguf.hpp"
 #include "dsinfer/mapped_file.hpp"
+#include "dsinfer/model_config.hpp"
 #include "dsinfer/safetensors.hpp"
 
 namespace cli {
@@ -61,6 +62,28 @@ void print_tensor_summary(const std::vector<const TensorView*>& tensors, bool li
   }
 }
 
+// What the MLA cache keeps per token against what a plain multi-head cache of the same
+// model would (full K and V for every head), both in f32.
+void print_model_summary(const dsinfer::ModelConfig& c) {
+  std::printf("model: %lld layers, hidden %lld, %lld heads, q_lora_rank %lld, kv_lora_rank %lld, rope dims %lld\n",
+              static_cast<long long>(c.num_hidden_layers), static_cast<long long>(c.hidden_size),
+              static_cast<long long>(c.num_attention_heads), static_cast<long long>(c.q_lora_rank),
+              static_cast<long long>(c.kv_lora_rank), static_cast<long long>(c.qk_rope_head_dim));
+  if (c.n_routed_experts > 0)
+    std::printf("moe: %lld routed experts, %lld per token, %lld shared, first %lld layers dense, %s scoring, %s top-k, "
+                "scaling %g%s\n",
+                static_cast<long long>(c.n_routed_experts), static_cast<long long>(c.num_experts_per_tok),
+                static_cast<long long>(c.n_shared_experts), static_cast<long long>(c.first_k_dense_replace),
+                dsinfer::scoring_func_name(c.scoring_func), dsinfer::topk_method_name(c.topk_method),
+                c.routed_scaling_factor, c.norm_topk_prob ? ", renormalised" : "");
+  const long long mla = (c.kv_lora_rank + c.qk_rope_head_dim) * c.num_hidden_layers * 4;
+  const long long mha = c.num_attention_heads * (c.qk_head_dim() + c.v_head_dim) * c.num_hidden_layers * 4;
+  std::printf("MLA cache: %lld bytes per token (%lld latent + rope values x %lld layers, f32); a full multi-head "
+              "K/V cache would need %lld bytes per token (%.1fx more)\n",
+              mla, static_cast<long long>(c.mla_cache_width()), static_cast<long long>(c.num_hidden_layers), mha,
+              static_cast<double>(mha) / static_cast<double>(mla));
+}
+
 int info_gguf(const std::string& path, bool list) {
   const auto g = dsinfer::GgufFile::open(path);
   const std::string arch = g.architecture();
@@ -74,13 +97,14 @@ int info_gguf(const std::string& path, bool list) {
   std::printf("metadata: %zu keys\n", g.metadata().size());
   for (const auto& [key, value] : g.metadata())
     std::printf("  %-48s %s\n", key.c_str(), value.summary(72).c_str());
+  if (arch == "deepseek2") print_model_summary(dsinfer::config_from_gguf(g));
   std::vector<const TensorView*> ts;
   for (const auto& t : g.tensors()) ts.push_back(&t);
   print_tensor_summary(ts, list);
   return 0;
 }
 
-std::string config_architecture(const fs::path& dir) {
+std::string config_architecture(const fs::path& dir, std::string* text_out) {
   const fs::path config = dir / "config.json";
   std::error_code ec;
   if (!fs::exists(config, ec)) return "";
@@ -92,6 +116,7 @@ std::string config_architecture(const fs::path& dir) {
   } catch (const nlohmann::json::exception& e) {
     throw dsinfer::Error(dsinfer::ErrorCode::invalid_format, config.string() + " is not valid JSON: " + e.what());
   }
+  *text_out = std::string(b, bytes->size());
   std::string out;
   if (j.is_object() && j.contains("architectures") && j["architectures"].is_array() && !j["architectures"].empty() &&
       j["architectures"][0].is_string())
@@ -105,12 +130,15 @@ int info_safetensors(const std::string& path, bool list) {
   const auto set = dsinfer::SafetensorsSet::open(path);
   std::error_code ec;
   const bool is_dir = fs::is_directory(path, ec);
-  const std::string arch = is_dir ? config_architecture(path) : "";
+  std::string config_text;
+  const std::string arch = is_dir ? config_architecture(path, &config_text) : "";
   std::printf("file: %s\n", path.c_str());
   std::printf("format: safetensors, %zu file%s\n", set.shards().size(), set.shards().size() == 1 ? "" : "s");
   for (const auto& shard : set.shards())
     std::printf("  %s (%zu tensors)\n", shard.path().c_str(), shard.tensors().size());
   std::printf("architecture: %s\n", arch.empty() ? "(no config.json)" : arch.c_str());
+  if (arch.find("Deepseek") != std::string::npos)
+    print_model_summary(dsinfer::config_from_hf_json(config_text, (fs::path(path) / "config.json").string()));
   size_t n_meta = 0;
   for (const auto& shard : set.shards()) n_meta += shard.metadata().size();
   std::printf("metadata: %zu keys\n", n_meta);

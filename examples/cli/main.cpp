@@ -16,6 +16,8 @@ const char* kUsage =
     "commands:\n"
     "  info PATH [--tensors]   describe a GGUF file, a .safetensors file or a Hugging Face\n"
     "                          model directory: architecture, metadata, tensors per type\n"
+    "  logits --model PATH --tokens 1,2,3 --out FILE.npy [--last] [--threads N]\n"
+    "                          run a model on token ids; save float32 logits [tokens, vocab]\n"
     "  sample-gguf PATH        write a small synthetic GGUF file (a smoke test for info)\n"
     "  version                 print the library version\n";
 
@@ -31,6 +33,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   try {
     if (cmd == "info") return cli::cmd_info(args);
+    if (cmd == "logits") return cli::cmd_logits(args);
     if (cmd == "sample-gguf") return cli::cmd_sample_gguf(args);
     if (cmd == "version") {
       std::printf("dsinfer %s\n", dsinfer::version_string());

@@ -1,0 +1,51 @@
+// A loaded model: configuration plus weights bound to the mapped file. Immutable after
+// load, so one Model serves any number of sessions on any number of threads; each
+// session brings its own MlaCache and MoeRouter (the mutable state).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "dsinfer/mla_cache.hpp"
+#include "dsinfer/model_config.hpp"
+#include "dsinfer/moe_router.hpp"
+#include "dsinfer/thread_pool.hpp"
+
+namespace dsinfer {
+
+struct LoadOptions {
+  int threads = 0;                       // compute threads; 0 = physical cores
+  std::function<void(float)> progress;   // 0..1 while binding weights; may be empty
+};
+
+class Model {
+ public:
+  // A GGUF file, or a Hugging Face directory (config.json + safetensors). Throws Error.
+  static std::shared_ptr<const Model> load(const std::string& path, const LoadOptions& options = {});
+  ~Model();
+
+  const ModelConfig& config() const;
+  const std::string& path() const;
+  // "gguf" or "safetensors"
+  const char* format() const;
+
+  MlaCache new_cache(int64_t max_tokens) const;
+  MoeRouter new_router() const;
+
+  // Runs `tokens` at positions cache.size() .. cache.size() + n - 1 and appends them to the
+  // cache. logits receives n * vocab values (all_logits) or vocab values for the last
+  // token. On error the cache is left as it was.
+  void forward(std::span<const int32_t> tokens, MlaCache& cache, MoeRouter& router, std::span<float> logits,
+               bool all_logits) const;
+
+  struct Impl;
+
+ private:
+  explicit Model(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dsinfer

@@ -1,0 +1,67 @@
+#include "kernels/matvec.hpp"
+
+#include <cstring>
+#include <vector>
+
+#include "dsinfer/dequantize.hpp"
+
+namespace dsinfer::kernels {
+namespace {
+
+float dot(const float* a, const float* b, int64_t n) {
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < n; ++i) s0 += a[i] * b[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+thread_local std::vector<float> t_row;
+
+float* row_buffer(int64_t n) {
+  if (static_cast<int64_t>(t_row.size()) < n) t_row.resize(static_cast<size_t>(n));
+  return t_row.data();
+}
+
+}  // namespace
+
+void decode_row(const Matrix& w, int64_t r, float* out) {
+  if (w.dtype == DType::f32) {
+    std::memcpy(out, w.row(r), static_cast<size_t>(w.cols) * 4);
+    return;
+  }
+  dequantize_row(w.dtype, w.row(r), out, w.cols);
+  if (w.block_scale) {
+    const float* s = w.block_scale + ((r + w.scale_row0) / w.block) * w.scale_cols;
+    for (int64_t c = 0; c < w.cols; ++c) out[c] *= s[c / w.block];
+  }
+}
+
+void matvec(const Matrix& w, const float* x, float* y, ThreadPool* pool) {
+  auto rows = [&](int64_t begin, int64_t end) {
+    float* buf = row_buffer(w.cols);
+    for (int64_t r = begin; r < end; ++r) {
+      decode_row(w, r, buf);
+      y[r] = dot(buf, x, w.cols);
+    }
+  };
+  if (pool && w.rows * w.cols >= (1 << 15)) pool->parallel_for(w.rows, rows, 16);
+  else rows(0, w.rows);
+}
+
+void matvec_transposed(const Matrix& w, const float* x, float* y) {
+  for (int64_t c = 0; c < w.cols; ++c) y[c] = 0.0f;
+  float* buf = row_buffer(w.cols);
+  for (int64_t r = 0; r < w.rows; ++r) {
+    decode_row(w, r, buf);
+    const float xr = x[r];
+    for (int64_t c = 0; c < w.cols; ++c) y[c] += xr * buf[c];
+  }
+}
+
+}  // namespace dsinfer::kernels

@@ -1,0 +1,38 @@
+#include "kernels/ops.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace dsinfer::kernels {
+
+void rmsnorm(const float* x, const float* w, float eps, int64_t n, float* out) {
+  double ss = 0.0;
+  for (int64_t i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
+  const float scale = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(n) + eps));
+  for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale * w[i];
+}
+
+void softmax(float* x, int64_t n) {
+  const float mx = *std::max_element(x, x + n);
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) sum += x[i] = std::exp(x[i] - mx);
+  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+void swiglu(float* gate, const float* up, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+void rope_interleaved(float* x, int64_t n, const float* inv_freq, double pos, float mscale) {
+  for (int64_t i = 0; i < n / 2; ++i) {
+    const double angle = pos * inv_freq[i];
+    const float c = static_cast<float>(std::cos(angle)) * mscale;
+    const float s = static_cast<float>(std::sin(angle)) * mscale;
+    const float a = x[2 * i], b = x[2 * i + 1];
+    x[2 * i] = a * c - b * s;
+    x[2 * i + 1] = a * s + b * c;
+  }
+}
+
+}  // namespace dsinfer::kernels
