@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "dsinfer/cpu_features.hpp"
 #include "dsinfer/error.hpp"
+#include "dsinfer/thread_pool.hpp"
 #include "dsinfer/version.hpp"
 
 namespace {
@@ -36,7 +38,8 @@ int main(int argc, char** argv) {
     if (cmd == "logits") return cli::cmd_logits(args);
     if (cmd == "sample-gguf") return cli::cmd_sample_gguf(args);
     if (cmd == "version") {
-      std::printf("dsinfer %s\n", dsinfer::version_string());
+      std::printf("dsinfer %s\nkernels: %s\nphysical cores: %d\n", dsinfer::version_string(),
+                  dsinfer::cpu_kernel_family(), dsinfer::physical_core_count());
       return 0;
     }
     throw cli::UsageError("unknown command '" + cmd + "'");

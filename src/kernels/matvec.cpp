@@ -4,22 +4,10 @@
 #include <vector>
 
 #include "dsinfer/dequantize.hpp"
+#include "kernels/dot.hpp"
 
 namespace dsinfer::kernels {
 namespace {
-
-float dot(const float* a, const float* b, int64_t n) {
-  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += a[i] * b[i];
-    s1 += a[i + 1] * b[i + 1];
-    s2 += a[i + 2] * b[i + 2];
-    s3 += a[i + 3] * b[i + 3];
-  }
-  for (; i < n; ++i) s0 += a[i] * b[i];
-  return (s0 + s1) + (s2 + s3);
-}
 
 thread_local std::vector<float> t_row;
 
@@ -43,6 +31,7 @@ void decode_row(const Matrix& w, int64_t r, float* out) {
 }
 
 void matvec(const Matrix& w, const float* x, float* y, ThreadPool* pool) {
+  const DotF32 dot = dot_f32();
   auto rows = [&](int64_t begin, int64_t end) {
     float* buf = row_buffer(w.cols);
     for (int64_t r = begin; r < end; ++r) {

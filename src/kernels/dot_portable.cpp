@@ -1,0 +1,28 @@
+#include "kernels/dot.hpp"
+
+#include "dsinfer/cpu_features.hpp"
+
+namespace dsinfer::kernels {
+
+float dot_f32_portable(const float* a, const float* b, int64_t n) {
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < n; ++i) s0 += a[i] * b[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+DotF32 dot_f32() {
+  static const DotF32 best = [] {
+    const CpuFeatures& f = cpu_features();
+    return (f.avx2 && f.fma) ? dot_f32_avx2 : dot_f32_portable;
+  }();
+  return best;
+}
+
+}  // namespace dsinfer::kernels
