@@ -7,8 +7,10 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "dsinfer/dequantize.hpp"
 #include "dsinfer/error.hpp"
 #include "dsinfer/model.hpp"
+#include "dsinfer/quantize.hpp"
 #include "dsinfer/safetensors.hpp"
 #include "test_util.hpp"
 
@@ -192,4 +194,65 @@ TEST_CASE("loading names what is missing or contradictory", "[model][deepseek2]"
   CHECK_THROWS_WITH(Model::load((dir.path / "hf").string()),
                     Catch::Contains("model.layers.1.self_attn.kv_a_layernorm.weight") && Catch::Contains("missing"));
   CHECK_THROWS_WITH(Model::load((dir.path / "nowhere").string()), Catch::Contains("no such file"));
+}
+
+TEST_CASE("FP8 checkpoints with block scales load as their dequantized values", "[model][deepseek2][fp8]") {
+  // The V3 checkpoint re-encoded the way DeepSeek-V3 ships: every projection matrix in
+  // E4M3 with a weight_scale_inv per block (16x16 here, so the tiny matrices span several
+  // blocks with ragged edges). A twin checkpoint holds the same values decoded to f32; the
+  // two must give the same logits.
+  constexpr int64_t kBlock = 16;
+  test::TempDir dir("ds-fp8");
+  std::filesystem::create_directories(dir.path / "fp8");
+  std::filesystem::create_directories(dir.path / "f32");
+  const auto src = SafetensorsFile::open(ckpt("v3", "hf/model.safetensors"));
+  std::vector<SafetensorsEntry> fp8, f32;
+  size_t n_fp8 = 0;
+  for (const auto& t : src.tensors()) {
+    std::vector<std::byte> bytes(t.data, t.data + t.nbytes);
+    const bool project = t.shape.size() == 2 && t.name.find("proj") != std::string::npos && t.name.find("layers.3.") == std::string::npos;
+    if (!project) {
+      fp8.push_back({t.name, t.dtype, t.shape, bytes});
+      f32.push_back({t.name, t.dtype, t.shape, bytes});
+      continue;
+    }
+    const int64_t rows = t.shape[0], cols = t.shape[1];
+    const int64_t sr = (rows + kBlock - 1) / kBlock, sc = (cols + kBlock - 1) / kBlock;
+    std::vector<float> w(static_cast<size_t>(rows * cols)), scaled(w.size()), scale(static_cast<size_t>(sr * sc));
+    dequantize(t, w);
+    for (int64_t bi = 0; bi < sr; ++bi)
+      for (int64_t bj = 0; bj < sc; ++bj) {
+        float amax = 0;
+        for (int64_t r = bi * kBlock; r < std::min(rows, (bi + 1) * kBlock); ++r)
+          for (int64_t c = bj * kBlock; c < std::min(cols, (bj + 1) * kBlock); ++c) amax = std::max(amax, std::fabs(w[r * cols + c]));
+        scale[bi * sc + bj] = amax > 0 ? amax / 448.0f : 1.0f;
+      }
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) scaled[r * cols + c] = w[r * cols + c] / scale[(r / kBlock) * sc + c / kBlock];
+    const auto q = quantize(DType::f8_e4m3, scaled);
+    fp8.push_back({t.name, DType::f8_e4m3, t.shape, q});
+    fp8.push_back({t.name + "_scale_inv", DType::f32, {sr, sc}, quantize(DType::f32, scale)});
+    TensorView qv{t.name, DType::f8_e4m3, t.shape, q.data(), q.size()};
+    const auto sbytes = quantize(DType::f32, scale);
+    TensorView sv{t.name + "_scale_inv", DType::f32, {sr, sc}, sbytes.data(), sbytes.size()};
+    std::vector<float> back(w.size());
+    dequantize_fp8_blockwise(qv, sv, kBlock, kBlock, back);
+    f32.push_back({t.name, DType::f32, t.shape, quantize(DType::f32, back)});
+    ++n_fp8;
+  }
+  REQUIRE(n_fp8 > 20);
+  write_safetensors((dir.path / "fp8" / "model.safetensors").string(), fp8);
+  write_safetensors((dir.path / "f32" / "model.safetensors").string(), f32);
+  const auto cb = test::read_file(ckpt("v3", "hf/config.json"));
+  auto config = nlohmann::json::parse(cb.begin(), cb.end());
+  std::ofstream((dir.path / "f32" / "config.json").string()) << config.dump();
+  config["quantization_config"] = {{"quant_method", "fp8"}, {"fmt", "e4m3"}, {"weight_block_size", {kBlock, kBlock}}};
+  std::ofstream((dir.path / "fp8" / "config.json").string()) << config.dump();
+
+  const auto tokens = read_tokens("v3");
+  const auto a = run_all(*Model::load((dir.path / "fp8").string()), tokens);
+  const auto b = run_all(*Model::load((dir.path / "f32").string()), tokens);
+  CHECK(max_abs_diff(a, b) <= 1e-5f);
+  // FP8 is lossy, yet the model must stay close to the original weights' logits.
+  CHECK(max_abs_diff(a, read_npy_f32(ckpt("v3", "ref_logits.npy"))) < 0.05f);
 }

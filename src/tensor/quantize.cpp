@@ -6,6 +6,7 @@
 #include <string>
 
 #include "dsinfer/error.hpp"
+#include "dsinfer/dequantize.hpp"
 #include "dsinfer/half.hpp"
 
 namespace dsinfer {
@@ -29,10 +30,29 @@ void quantize_q8_0(const float* x, std::byte* out, size_t n) {
   }
 }
 
+// Nearest E4M3 code (ties to the even code), saturating at +-448 as DeepSeek's FP8
+// checkpoints do; NaN stays NaN.
+uint8_t to_fp8_e4m3(float v) {
+  if (std::isnan(v)) return 0x7f;
+  const uint8_t sign = std::signbit(v) ? 0x80 : 0x00;
+  const float a = std::fabs(v);
+  uint8_t best = 0;
+  float best_err = a;
+  for (uint8_t c = 1; c < 0x7f; ++c) {
+    const float err = std::fabs(fp8_e4m3_to_f32(c) - a);
+    if (err < best_err || (err == best_err && (c & 1) == 0)) {
+      best = c;
+      best_err = err;
+    }
+  }
+  return static_cast<uint8_t>(sign | best);
+}
+
 }  // namespace
 
 bool can_quantize(DType type) {
-  return type == DType::f32 || type == DType::f16 || type == DType::bf16 || type == DType::q8_0;
+  return type == DType::f32 || type == DType::f16 || type == DType::bf16 || type == DType::q8_0 ||
+         type == DType::f8_e4m3;
 }
 
 std::vector<std::byte> quantize(DType type, std::span<const float> values) {
@@ -53,6 +73,9 @@ std::vector<std::byte> quantize(DType type, std::span<const float> values) {
       for (size_t i = 0; i < n; ++i) put_u16(out.data() + 2 * i, f32_to_bf16(values[i]));
       break;
     case DType::q8_0: quantize_q8_0(values.data(), out.data(), n); break;
+    case DType::f8_e4m3:
+      for (size_t i = 0; i < n; ++i) out[i] = static_cast<std::byte>(to_fp8_e4m3(values[i]));
+      break;
     default: break;
   }
   return out;
