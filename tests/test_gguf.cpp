@@ -121,7 +121,13 @@ TEST_CASE("GGUF from disk through mmap", "[gguf]") {
   GgufWriter w;
   w.set("general.architecture", GgufValue::of_string("qwen2"));
   w.add_tensor("x", DType::f16, {2, 2}, quantize(DType::f16, std::vector<float>{1, 2, 3, 4}));
+  w.add_tensor("y", DType::q8_0, {1, 32}, quantize(DType::q8_0, std::vector<float>(32, 0.25f)));
   w.write(dir.file("m.gguf"));
+  const auto on_disk = test::read_file(dir.file("m.gguf"));
+  const auto in_memory = w.to_bytes();
+  CHECK(std::equal(on_disk.begin(), on_disk.end(), reinterpret_cast<const uint8_t*>(in_memory.data()),
+                   reinterpret_cast<const uint8_t*>(in_memory.data()) + in_memory.size()));
+  CHECK(on_disk.size() == in_memory.size());
   const auto g = GgufFile::open(dir.file("m.gguf"));
   std::vector<float> v(4);
   dequantize(g.tensors()[0], v);

@@ -128,6 +128,8 @@ class GgufWriter {
     std::vector<int64_t> shape;
     std::vector<std::byte> data;
   };
+  std::vector<std::byte> header_bytes() const;  // header + tensor infos + padding
+
   uint64_t alignment_;
   std::vector<std::pair<std::string, GgufValue>> kv_;
   std::vector<Tensor> tensors_;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
@@ -76,7 +77,7 @@ void GgufWriter::add_tensor(std::string name, DType dtype, std::vector<int64_t> 
   tensors_.push_back({std::move(name), dtype, std::move(shape), std::move(data)});
 }
 
-std::vector<std::byte> GgufWriter::to_bytes() const {
+std::vector<std::byte> GgufWriter::header_bytes() const {
   auto kv = kv_;
   if (alignment_ != gguf::kDefaultAlignment) {
     bool present = false;
@@ -104,6 +105,12 @@ std::vector<std::byte> GgufWriter::to_bytes() const {
     offset = (offset + alignment_ - 1) / alignment_ * alignment_;
   }
   s.pad_to(alignment_);
+  return std::move(s.out);
+}
+
+std::vector<std::byte> GgufWriter::to_bytes() const {
+  ByteSink s;
+  s.out = header_bytes();
   for (const Tensor& t : tensors_) {
     s.out.insert(s.out.end(), t.data.begin(), t.data.end());
     s.pad_to(alignment_);
@@ -111,11 +118,25 @@ std::vector<std::byte> GgufWriter::to_bytes() const {
   return std::move(s.out);
 }
 
+// Streams the tensors after the header, so a multi-gigabyte file is not copied in memory.
 void GgufWriter::write(const std::string& path) const {
-  const auto bytes = to_bytes();
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   if (!f) throw Error(ErrorCode::io, path + ": cannot open for writing");
-  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  const auto header = header_bytes();
+  f.write(reinterpret_cast<const char*>(header.data()), static_cast<std::streamsize>(header.size()));
+  uint64_t pos = header.size();
+  const char zeros[256] = {};
+  for (const Tensor& t : tensors_) {
+    f.write(reinterpret_cast<const char*>(t.data.data()), static_cast<std::streamsize>(t.data.size()));
+    pos += t.data.size();
+    const uint64_t pad = (alignment_ - pos % alignment_) % alignment_;
+    for (uint64_t left = pad; left > 0;) {
+      const uint64_t n = std::min<uint64_t>(left, sizeof zeros);
+      f.write(zeros, static_cast<std::streamsize>(n));
+      left -= n;
+    }
+    pos += pad;
+  }
   if (!f) throw Error(ErrorCode::io, path + ": write failed");
 }
 

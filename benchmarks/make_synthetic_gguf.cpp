@@ -1,0 +1,129 @@
+// Writes a synthetic deepseek2 GGUF with DeepSeek-V2-Lite's exact shapes (hidden 2048,
+// 16 heads, kv_lora 512, rope 64, 64 routed experts top-6 + 2 shared of width 1408, first
+// layer dense 10944, vocab 102400) and random weights, deterministic from a seed, encoded
+// with the library's own quantizer. For memory and speed measurements on real-sized files.
+//   make_synthetic_gguf OUT.gguf [--layers N] [--type q8_0|f16|bf16] [--seed S]
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "dsinfer/gguf.hpp"
+#include "dsinfer/quantize.hpp"
+
+using namespace dsinfer;
+
+namespace {
+
+struct Rng {
+  uint64_t s;
+  float next() {  // uniform in [-1, 1)
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    return static_cast<float>(static_cast<int64_t>(s >> 40) - (1 << 23)) / static_cast<float>(1 << 23);
+  }
+};
+
+std::vector<std::byte> random_tensor(Rng& rng, DType type, int64_t n, float amplitude) {
+  std::vector<float> v(static_cast<size_t>(n));
+  for (auto& x : v) x = amplitude * rng.next();
+  return quantize(type, v);
+}
+
+std::vector<std::byte> norm_weights(Rng& rng, int64_t n) {
+  std::vector<float> v(static_cast<size_t>(n));
+  for (auto& x : v) x = 1.0f + 0.1f * rng.next();
+  return quantize(DType::f32, v);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: make_synthetic_gguf OUT.gguf [--layers N] [--type q8_0|f16|bf16] [--seed S]\n");
+    return 2;
+  }
+  std::string out = argv[1], type_name = "q8_0";
+  int64_t layers = 27;
+  uint64_t seed = 1;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--layers")) layers = std::atoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--type")) type_name = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--seed")) seed = std::strtoull(argv[i + 1], nullptr, 10);
+  }
+  const DType wt = type_name == "f16" ? DType::f16 : type_name == "bf16" ? DType::bf16 : DType::q8_0;
+  const int64_t H = 2048, NH = 16, NOPE = 128, ROPE = 64, V_DIM = 128, KVR = 512, E = 64, K = 6, NS = 2, F = 1408,
+                DENSE = 10944, VOCAB = 102400;
+  Rng rng{seed * 0x9e3779b97f4a7c15ull + 1};
+  GgufWriter w;
+  const std::string a = "deepseek2.";
+  w.set("general.architecture", GgufValue::of_string("deepseek2"));
+  w.set("general.name", GgufValue::of_string("synthetic DeepSeek-V2-Lite shapes (random weights)"));
+  w.set(a + "block_count", GgufValue::of_u32(static_cast<uint32_t>(layers)));
+  w.set(a + "context_length", GgufValue::of_u32(163840));
+  w.set(a + "embedding_length", GgufValue::of_u32(H));
+  w.set(a + "feed_forward_length", GgufValue::of_u32(DENSE));
+  w.set(a + "attention.head_count", GgufValue::of_u32(NH));
+  w.set(a + "attention.head_count_kv", GgufValue::of_u32(1));
+  w.set(a + "rope.freq_base", GgufValue::of_f32(10000.0f));
+  w.set(a + "attention.layer_norm_rms_epsilon", GgufValue::of_f32(1e-6f));
+  w.set(a + "expert_used_count", GgufValue::of_u32(K));
+  w.set(a + "expert_count", GgufValue::of_u32(E));
+  w.set(a + "leading_dense_block_count", GgufValue::of_u32(1));
+  w.set(a + "vocab_size", GgufValue::of_u32(VOCAB));
+  w.set(a + "attention.kv_lora_rank", GgufValue::of_u32(KVR));
+  w.set(a + "attention.key_length", GgufValue::of_u32(KVR + ROPE));
+  w.set(a + "attention.value_length", GgufValue::of_u32(KVR));
+  w.set(a + "attention.key_length_mla", GgufValue::of_u32(NOPE + ROPE));
+  w.set(a + "attention.value_length_mla", GgufValue::of_u32(V_DIM));
+  w.set(a + "expert_feed_forward_length", GgufValue::of_u32(F));
+  w.set(a + "expert_shared_count", GgufValue::of_u32(NS));
+  w.set(a + "expert_weights_scale", GgufValue::of_f32(1.0f));
+  w.set(a + "expert_gating_func", GgufValue::of_u32(1));
+  w.set(a + "rope.dimension_count", GgufValue::of_u32(ROPE));
+  w.set(a + "rope.scaling.type", GgufValue::of_string("yarn"));
+  w.set(a + "rope.scaling.factor", GgufValue::of_f32(40.0f));
+  w.set(a + "rope.scaling.original_context_length", GgufValue::of_u32(4096));
+  w.set(a + "rope.scaling.yarn_log_multiplier", GgufValue::of_f32(0.0707f));
+
+  auto mat = [&](const std::string& name, std::vector<int64_t> shape) {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    w.add_tensor(name, wt, shape, random_tensor(rng, wt, n, 0.02f));
+  };
+  auto vec = [&](const std::string& name, int64_t n) { w.add_tensor(name, DType::f32, {n}, norm_weights(rng, n)); };
+  mat("token_embd.weight", {VOCAB, H});
+  vec("output_norm.weight", H);
+  mat("output.weight", {VOCAB, H});
+  for (int64_t l = 0; l < layers; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    vec(p + "attn_norm.weight", H);
+    mat(p + "attn_q.weight", {NH * (NOPE + ROPE), H});
+    mat(p + "attn_kv_a_mqa.weight", {KVR + ROPE, H});
+    vec(p + "attn_kv_a_norm.weight", KVR);
+    w.add_tensor(p + "attn_k_b.weight", DType::f16, {NH, KVR, NOPE}, random_tensor(rng, DType::f16, NH * KVR * NOPE, 0.02f));
+    w.add_tensor(p + "attn_v_b.weight", DType::f16, {NH, V_DIM, KVR}, random_tensor(rng, DType::f16, NH * V_DIM * KVR, 0.02f));
+    mat(p + "attn_output.weight", {H, NH * V_DIM});
+    vec(p + "ffn_norm.weight", H);
+    if (l == 0) {
+      mat(p + "ffn_gate.weight", {DENSE, H});
+      mat(p + "ffn_up.weight", {DENSE, H});
+      mat(p + "ffn_down.weight", {H, DENSE});
+      continue;
+    }
+    w.add_tensor(p + "ffn_gate_inp.weight", DType::f32, {E, H}, random_tensor(rng, DType::f32, E * H, 0.02f));
+    mat(p + "ffn_gate_exps.weight", {E, F, H});
+    mat(p + "ffn_up_exps.weight", {E, F, H});
+    mat(p + "ffn_down_exps.weight", {E, H, F});
+    mat(p + "ffn_gate_shexp.weight", {NS * F, H});
+    mat(p + "ffn_up_shexp.weight", {NS * F, H});
+    mat(p + "ffn_down_shexp.weight", {H, NS * F});
+    std::fprintf(stderr, "\rlayer %lld/%lld", static_cast<long long>(l + 1), static_cast<long long>(layers));
+  }
+  w.write(out);
+  std::fprintf(stderr, "\nwrote %s\n", out.c_str());
+  return 0;
+}
