@@ -20,6 +20,11 @@ const char* kUsage =
     "                          model directory: architecture, metadata, tensors per type\n"
     "  logits --model PATH --tokens 1,2,3 --out FILE.npy [--last] [--threads N]\n"
     "                          run a model on token ids; save float32 logits [tokens, vocab]\n"
+    "  tokenize (--model PATH | --tokenizer tokenizer.json) [--add-special] [--no-parse-special]\n"
+    "           (TEXT | --jsonl FILE)\n"
+    "                          token ids as a JSON array (one array per {\"text\": ...} line)\n"
+    "  detokenize (--model PATH | --tokenizer tokenizer.json) [--skip-special] '[ids]'\n"
+    "                          the text of token ids\n"
     "  sample-gguf PATH        write a small synthetic GGUF file (a smoke test for info)\n"
     "  version                 print the library version\n";
 
@@ -36,6 +41,8 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "info") return cli::cmd_info(args);
     if (cmd == "logits") return cli::cmd_logits(args);
+    if (cmd == "tokenize") return cli::cmd_tokenize(args);
+    if (cmd == "detokenize") return cli::cmd_detokenize(args);
     if (cmd == "sample-gguf") return cli::cmd_sample_gguf(args);
     if (cmd == "version") {
       std::printf("dsinfer %s\nkernels: %s\nphysical cores: %d\n", dsinfer::version_string(),
