@@ -16,6 +16,10 @@ const char* kUsage =
     "usage: dsinfer <command> [options]\n"
     "\n"
     "commands:\n"
+    "  run [--model PATH] [-p PROMPT] [-n N] [--temp T] [--top-p P] [--top-k K] [--min-p P]\n"
+    "      [--seed S] [--threads N] [--ctx N] [--stop STR]\n"
+    "                          stream a completion and report tokens/s (no --model: the built-in\n"
+    "                          default, a tiny random-weight DeepSeek-V2-architecture model)\n"
     "  info PATH [--tensors]   describe a GGUF file, a .safetensors file or a Hugging Face\n"
     "                          model directory: architecture, metadata, tensors per type\n"
     "  logits --model PATH --tokens 1,2,3 --out FILE.npy [--last] [--threads N]\n"
@@ -40,6 +44,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   try {
     if (cmd == "info") return cli::cmd_info(args);
+    if (cmd == "run") return cli::cmd_run(args);
     if (cmd == "logits") return cli::cmd_logits(args);
     if (cmd == "tokenize") return cli::cmd_tokenize(args);
     if (cmd == "detokenize") return cli::cmd_detokenize(args);

@@ -13,6 +13,7 @@
 #include "dsinfer/model_config.hpp"
 #include "dsinfer/moe_router.hpp"
 #include "dsinfer/thread_pool.hpp"
+#include "dsinfer/tokenizer.hpp"
 
 namespace dsinfer {
 
@@ -21,11 +22,26 @@ struct LoadOptions {
   std::function<void(float)> progress;   // 0..1 while binding weights; may be empty
 };
 
+class GgufFile;
+
 class Model {
  public:
   // A GGUF file, or a Hugging Face directory (config.json + safetensors). Throws Error.
   static std::shared_ptr<const Model> load(const std::string& path, const LoadOptions& options = {});
+  // A GGUF already parsed (from a file or from memory).
+  static std::shared_ptr<const Model> load_gguf(GgufFile gguf, const LoadOptions& options = {});
+  // The built-in default: a small DeepSeek-V2-architecture model (MLA + MoE) with a byte-level
+  // tokenizer, its random weights made in memory from a fixed seed. It runs the whole real
+  // pipeline; its output is not meaningful text.
+  static std::shared_ptr<const Model> load_builtin(const LoadOptions& options = {});
   ~Model();
+
+  // The tokenizer the model's files carry, or null when they carry none (token ids still work).
+  std::shared_ptr<const Tokenizer> tokenizer() const;
+  // The tokenizer, or an Error saying why there is none.
+  const Tokenizer& require_tokenizer() const;
+
+  ThreadPool& pool() const;
 
   const ModelConfig& config() const;
   const std::string& path() const;

@@ -39,7 +39,8 @@ void matvec(const Matrix& w, const float* x, float* y, ThreadPool* pool) {
       y[r] = dot(buf, x, w.cols);
     }
   };
-  if (pool && w.rows * w.cols >= (1 << 15)) pool->parallel_for(w.rows, rows, 16);
+  // Below ~256K weights a wake-up of the other threads costs more than the work it splits.
+  if (pool && w.rows * w.cols >= (1 << 18)) pool->parallel_for(w.rows, rows, 16);
   else rows(0, w.rows);
 }
 

@@ -27,6 +27,8 @@ struct Model::Impl {
   Deepseek2Weights w;
   RopeFrequencies rope;
   std::unique_ptr<ThreadPool> pool;
+  std::shared_ptr<const Tokenizer> tokenizer;
+  std::string tokenizer_error;  // why there is no tokenizer
 };
 
 namespace {
@@ -77,37 +79,79 @@ const ModelConfig& Model::config() const { return impl_->cfg; }
 const std::string& Model::path() const { return impl_->path; }
 const char* Model::format() const { return impl_->source->is_gguf() ? "gguf" : "safetensors"; }
 
-std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOptions& options) {
-  auto impl = std::make_unique<Impl>();
-  impl->path = path;
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw Error(ErrorCode::io, path + ": no such file or directory");
-  int64_t fp8_block = 128;
-  if (fs::is_directory(path, ec)) {
-    const std::string config_path = (fs::path(path) / "config.json").string();
-    if (!fs::exists(config_path, ec)) throw Error(ErrorCode::io, path + ": no config.json in this directory");
-    const std::string text = read_text(config_path);
-    impl->cfg = config_from_hf_json(text, config_path);
-    fp8_block = fp8_block_from_hf(text);
-    impl->source = std::make_unique<SafetensorsSource>(SafetensorsSet::open(path), path);
-  } else {
-    auto gguf = std::make_unique<GgufSource>(GgufFile::open(path));
-    impl->cfg = config_from_gguf(gguf->file());
-    if (impl->cfg.vocab_size == 0)
-      if (const TensorView* out = gguf->find("output.weight"); out && out->shape.size() == 2)
-        impl->cfg.vocab_size = out->shape[0];
-    impl->source = std::move(gguf);
-  }
+namespace {
+
+// Validates, binds weights and starts the pool: the part of loading both formats share.
+std::unique_ptr<Model::Impl> finish_load(std::unique_ptr<Model::Impl> impl, int64_t fp8_block, const LoadOptions& options) {
   try {
     impl->cfg.validate();
   } catch (const Error& e) {
-    throw Error(e.code(), path + ": " + e.what());
+    throw Error(e.code(), impl->path + ": " + e.what());
   }
   impl->w = bind_deepseek2_weights(impl->cfg, *impl->source, fp8_block, options.progress);
   impl->rope = RopeFrequencies(impl->cfg);
   impl->pool = std::make_unique<ThreadPool>(options.threads);
-  return std::shared_ptr<const Model>(new Model(std::move(impl)));
+  return impl;
 }
+
+}  // namespace
+
+std::shared_ptr<const Model> Model::load_gguf(GgufFile file, const LoadOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = file.path();
+  auto gguf = std::make_unique<GgufSource>(std::move(file));
+  impl->cfg = config_from_gguf(gguf->file());
+  if (impl->cfg.vocab_size == 0)
+    if (const TensorView* out = gguf->find("output.weight"); out && out->shape.size() == 2)
+      impl->cfg.vocab_size = out->shape[0];
+  // A model without a usable tokenizer still runs on token ids; text needs one.
+  if (gguf->file().find("tokenizer.ggml.model")) {
+    try {
+      impl->tokenizer = Tokenizer::from_gguf(gguf->file());
+    } catch (const Error& e) {
+      impl->tokenizer_error = e.what();
+    }
+  } else {
+    impl->tokenizer_error = impl->path + ": the file carries no tokenizer";
+  }
+  impl->source = std::move(gguf);
+  return std::shared_ptr<const Model>(new Model(finish_load(std::move(impl), 128, options)));
+}
+
+std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOptions& options) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error(ErrorCode::io, path + ": no such file or directory");
+  if (!fs::is_directory(path, ec)) return load_gguf(GgufFile::open(path), options);
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  const std::string config_path = (fs::path(path) / "config.json").string();
+  if (!fs::exists(config_path, ec)) throw Error(ErrorCode::io, path + ": no config.json in this directory");
+  const std::string text = read_text(config_path);
+  impl->cfg = config_from_hf_json(text, config_path);
+  const int64_t fp8_block = fp8_block_from_hf(text);
+  impl->source = std::make_unique<SafetensorsSource>(SafetensorsSet::open(path), path);
+  if (fs::exists(fs::path(path) / "tokenizer.json", ec)) {
+    try {
+      impl->tokenizer = Tokenizer::from_hf_dir(path);
+    } catch (const Error& e) {
+      impl->tokenizer_error = e.what();
+    }
+  } else {
+    impl->tokenizer_error = path + ": no tokenizer.json in this directory";
+  }
+  return std::shared_ptr<const Model>(new Model(finish_load(std::move(impl), fp8_block, options)));
+}
+
+std::shared_ptr<const Tokenizer> Model::tokenizer() const { return impl_->tokenizer; }
+
+const Tokenizer& Model::require_tokenizer() const {
+  if (!impl_->tokenizer)
+    throw Error(ErrorCode::unsupported, "this model has no tokenizer, so it works on token ids only (" +
+                                            impl_->tokenizer_error + ")");
+  return *impl_->tokenizer;
+}
+
+ThreadPool& Model::pool() const { return *impl_->pool; }
 
 MlaCache Model::new_cache(int64_t max_tokens) const {
   const ModelConfig& c = impl_->cfg;
