@@ -2,6 +2,7 @@
 #pragma once
 
 #include <new>
+#include <stdexcept>
 #include <string>
 
 #include "dsinfer.h"
@@ -12,12 +13,20 @@ namespace dsinfer::capi {
 void set_last_error(std::string message);
 dsi_status status_of(ErrorCode code);
 
+// A caller's buffer was short; the needed size has already been written out.
+struct BufferTooSmall : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 template <typename F>
 dsi_status guard(F&& body) noexcept {
   try {
     set_last_error("");
     body();
     return DSI_OK;
+  } catch (const BufferTooSmall& e) {
+    set_last_error(e.what());
+    return DSI_ERR_BUFFER_TOO_SMALL;
   } catch (const Error& e) {
     set_last_error(e.what());
     return status_of(e.code());
