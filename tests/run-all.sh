@@ -1,6 +1,7 @@
 #!/bin/bash
 # Builds dsinfer and runs every test: once in a Release build, once under AddressSanitizer
-# + UndefinedBehaviorSanitizer. ctest prints a summary line for each run.
+# + UndefinedBehaviorSanitizer, and the multi-threaded session tests under ThreadSanitizer.
+# ctest prints a summary line for each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/install-deps
@@ -14,3 +15,8 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDSINFER_SANITIZE=ON
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure -j"$jobs")
+
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDSINFER_SANITIZE_THREAD=ON
+cmake --build build-tsan -j"$jobs" --target dsinfer_model_tests dsinfer_capi_tests
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  ctest --output-on-failure -j"$jobs" -R "threads")

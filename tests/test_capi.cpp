@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dsinfer.h"
@@ -303,4 +304,40 @@ TEST_CASE("tokenize, generate, cache and router through the C ABI", "[capi]") {
   dsi_session_free(b);
   dsi_session_free(c);
   dsi_tokenizer_free(t);
+}
+
+TEST_CASE("4 threads through the C ABI: one model, own sessions, same tokens as alone", "[capi][threads]") {
+  // Catch2's assertions are not thread-safe: workers only record, the main thread checks.
+  struct Run {
+    dsi_status create = DSI_ERR_INTERNAL, generate = DSI_ERR_INTERNAL;
+    std::vector<int32_t> ids;
+  };
+  dsi_model* model = builtin();
+  auto run = [model](int i, Run* out) {
+    dsi_session* s = nullptr;
+    out->create = dsi_session_create(model, nullptr, &s);
+    if (out->create != DSI_OK) return;
+    dsi_generate_params gp = dsi_generate_default_params();
+    gp.max_tokens = 8;
+    gp.seed = 1000 + static_cast<uint64_t>(i);
+    gp.stop_at_eos = 0;
+    auto cb = [](const dsi_token_event* ev, void* user) -> int {
+      if (ev->id >= 0) static_cast<std::vector<int32_t>*>(user)->push_back(ev->id);
+      return 1;
+    };
+    const std::string prompt = "worker " + std::to_string(i);
+    out->generate = dsi_session_generate(s, prompt.c_str(), prompt.size(), &gp, cb, &out->ids, nullptr);
+    dsi_session_free(s);
+  };
+  std::vector<Run> alone(4), together(4);
+  for (int i = 0; i < 4; ++i) run(i, &alone[i]);
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 4; ++i) ts.emplace_back(run, i, &together[i]);
+  for (auto& t : ts) t.join();
+  for (int i = 0; i < 4; ++i) {
+    CHECK(together[i].create == DSI_OK);
+    CHECK(together[i].generate == DSI_OK);
+    CHECK(alone[i].ids.size() == 8);
+    CHECK(together[i].ids == alone[i].ids);
+  }
 }
