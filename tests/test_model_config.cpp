@@ -50,7 +50,7 @@ TEST_CASE("config errors name the key", "[config]") {
   CHECK_THROWS_WITH(config_from_hf_json(edit(kV3, R"("topk_method": "noaux_tc")", R"("topk_method": "magic")"), "c"),
                     Catch::Contains("topk_method"));
   CHECK_THROWS_WITH(config_from_hf_json("{not json", "c"), Catch::Contains("not valid JSON"));
-  CHECK_THROWS_WITH(config_from_hf_json(edit(kV3, "deepseek_v3", "llama"), "c"), Catch::Contains("model_type"));
+  CHECK_THROWS_WITH(config_from_hf_json(edit(kV3, "deepseek_v3", "mistral"), "c"), Catch::Contains("model_type"));
   auto contradictory = config_from_hf_json(edit(kV3, R"("num_experts_per_tok": 8)", R"("num_experts_per_tok": 300)"), "c");
   CHECK_THROWS_WITH(contradictory.validate(), Catch::Contains("num_experts_per_tok"));
   auto groups = config_from_hf_json(edit(kV3, R"("n_group": 8)", R"("n_group": 7)"), "c");

@@ -65,6 +65,17 @@ void print_tensor_summary(const std::vector<const TensorView*>& tensors, bool li
 // What the MLA cache keeps per token against what a plain multi-head cache of the same
 // model would (full K and V for every head), both in f32.
 void print_model_summary(const dsinfer::ModelConfig& c) {
+  if (c.is_dense_arch()) {
+    const long long kv = 2 * c.num_key_value_heads * c.head_dim * c.num_hidden_layers * 4;
+    std::printf("model: %s, %lld layers, hidden %lld, %lld heads, %lld KV heads of %lld dims%s%s\n", c.architecture.c_str(),
+                static_cast<long long>(c.num_hidden_layers), static_cast<long long>(c.hidden_size),
+                static_cast<long long>(c.num_attention_heads), static_cast<long long>(c.num_key_value_heads),
+                static_cast<long long>(c.head_dim), c.attention_bias ? ", q/k/v biases" : "",
+                c.tie_word_embeddings ? ", tied embeddings" : "");
+    std::printf("KV cache: %lld bytes per token (K and V of %lld KV heads x %lld layers, f32)\n", kv,
+                static_cast<long long>(c.num_key_value_heads), static_cast<long long>(c.num_hidden_layers));
+    return;
+  }
   std::printf("model: %lld layers, hidden %lld, %lld heads, q_lora_rank %lld, kv_lora_rank %lld, rope dims %lld\n",
               static_cast<long long>(c.num_hidden_layers), static_cast<long long>(c.hidden_size),
               static_cast<long long>(c.num_attention_heads), static_cast<long long>(c.q_lora_rank),
@@ -97,7 +108,7 @@ int info_gguf(const std::string& path, bool list) {
   std::printf("metadata: %zu keys\n", g.metadata().size());
   for (const auto& [key, value] : g.metadata())
     std::printf("  %-48s %s\n", key.c_str(), value.summary(72).c_str());
-  if (arch == "deepseek2") print_model_summary(dsinfer::config_from_gguf(g));
+  if (arch == "deepseek2" || arch == "qwen2" || arch == "llama") print_model_summary(dsinfer::config_from_gguf(g));
   std::vector<const TensorView*> ts;
   for (const auto& t : g.tensors()) ts.push_back(&t);
   print_tensor_summary(ts, list);
@@ -137,7 +148,8 @@ int info_safetensors(const std::string& path, bool list) {
   for (const auto& shard : set.shards())
     std::printf("  %s (%zu tensors)\n", shard.path().c_str(), shard.tensors().size());
   std::printf("architecture: %s\n", arch.empty() ? "(no config.json)" : arch.c_str());
-  if (arch.find("Deepseek") != std::string::npos)
+  if (arch.find("Deepseek") != std::string::npos || arch.find("Qwen2ForCausalLM") != std::string::npos ||
+      arch.find("LlamaForCausalLM") != std::string::npos)
     print_model_summary(dsinfer::config_from_hf_json(config_text, (fs::path(path) / "config.json").string()));
   size_t n_meta = 0;
   for (const auto& shard : set.shards()) n_meta += shard.metadata().size();

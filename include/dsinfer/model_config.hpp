@@ -28,6 +28,10 @@ struct RopeScaling {
   double beta_slow = 1.0;
   double mscale = 1.0;          // scales cos/sin by yarn_mscale(mscale) / yarn_mscale(mscale_all_dim)
   double mscale_all_dim = 0.0;  // scales the softmax by yarn_mscale(mscale_all_dim)^2
+  // Llama 3: long wavelengths divided by factor, short ones kept, a smooth blend between.
+  bool llama3 = false;
+  double low_freq_factor = 1.0;
+  double high_freq_factor = 4.0;
 };
 
 struct ModelConfig {
@@ -62,21 +66,34 @@ struct ModelConfig {
   bool norm_topk_prob = false;
   double routed_scaling_factor = 1.0;
 
+  // Dense architectures (qwen2, llama: the R1-Distill models)
+  int64_t num_key_value_heads = 0;  // grouped-query attention
+  int64_t head_dim = 0;
+  bool attention_bias = false;      // q, k and v projections carry biases (Qwen2)
+  bool tie_word_embeddings = false;
+  // How stored q/k weights pair rope dimensions: adjacent pairs (DeepSeek, llama.cpp's
+  // permuted Llama GGUFs) or halves (Hugging Face's rotate_half, Qwen2 GGUFs).
+  bool rope_interleaved = true;
+
   int64_t bos_token_id = -1;
   int64_t eos_token_id = -1;
 
+  bool is_dense_arch() const { return architecture == "qwen2" || architecture == "llama"; }
   int64_t qk_head_dim() const { return qk_nope_head_dim + qk_rope_head_dim; }
   bool is_moe_layer(int64_t layer) const { return n_routed_experts > 0 && layer >= first_k_dense_replace; }
   // Attention logit scale, including YaRN's mscale correction.
   double softmax_scale() const;
-  // Values the MLA cache keeps per token per layer: the latent plus the shared rope key.
-  int64_t mla_cache_width() const { return kv_lora_rank + qk_rope_head_dim; }
+  // Values the cache keeps per token per layer: for deepseek2 the latent plus the shared
+  // rope key (MLA); for dense models K and V of every KV head.
+  int64_t mla_cache_width() const {
+    return is_dense_arch() ? 2 * num_key_value_heads * head_dim : kv_lora_rank + qk_rope_head_dim;
+  }
 
   // Throws Error(invalid_format) naming the first missing, non-positive or contradictory value.
   void validate() const;
 };
 
-// From a deepseek2 GGUF's metadata (keys "deepseek2.*").
+// From a GGUF's metadata: deepseek2, qwen2 or llama.
 ModelConfig config_from_gguf(const GgufFile& gguf);
 // From the text of a Hugging Face config.json; `source` names it in errors.
 ModelConfig config_from_hf_json(const std::string& json_text, const std::string& source);

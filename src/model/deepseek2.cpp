@@ -15,6 +15,7 @@
 #include "kernels/matvec.hpp"
 #include "kernels/ops.hpp"
 #include "model/deepseek2_weights.hpp"
+#include "model/dense.hpp"
 #include "model/rope.hpp"
 #include "model/tensor_source.hpp"
 
@@ -24,7 +25,8 @@ struct Model::Impl {
   std::string path;
   std::unique_ptr<TensorSource> source;
   ModelConfig cfg;
-  Deepseek2Weights w;
+  Deepseek2Weights w;                    // deepseek2 family
+  std::unique_ptr<DenseWeights> dense;   // qwen2 / llama
   RopeFrequencies rope;
   std::unique_ptr<ThreadPool> pool;
   std::shared_ptr<const Tokenizer> tokenizer;
@@ -88,7 +90,10 @@ std::unique_ptr<Model::Impl> finish_load(std::unique_ptr<Model::Impl> impl, int6
   } catch (const Error& e) {
     throw Error(e.code(), impl->path + ": " + e.what());
   }
-  impl->w = bind_deepseek2_weights(impl->cfg, *impl->source, fp8_block, options.progress);
+  if (impl->cfg.is_dense_arch())
+    impl->dense = std::make_unique<DenseWeights>(bind_dense_weights(impl->cfg, *impl->source, fp8_block, options.progress));
+  else
+    impl->w = bind_deepseek2_weights(impl->cfg, *impl->source, fp8_block, options.progress);
   impl->rope = RopeFrequencies(impl->cfg);
   impl->pool = std::make_unique<ThreadPool>(options.threads);
   return impl;
@@ -155,6 +160,8 @@ ThreadPool& Model::pool() const { return *impl_->pool; }
 
 MlaCache Model::new_cache(int64_t max_tokens) const {
   const ModelConfig& c = impl_->cfg;
+  if (c.is_dense_arch())  // K and V of every KV head
+    return MlaCache(c.num_hidden_layers, c.num_key_value_heads * c.head_dim, c.num_key_value_heads * c.head_dim, max_tokens);
   return MlaCache(c.num_hidden_layers, c.kv_lora_rank, c.qk_rope_head_dim, max_tokens);
 }
 
@@ -171,8 +178,9 @@ void Model::forward(std::span<const int32_t> tokens, MlaCache& cache, MoeRouter&
   const ModelConfig& c = m.cfg;
   const int64_t n = static_cast<int64_t>(tokens.size());
   if (n == 0) throw Error(ErrorCode::invalid_argument, "forward: no tokens");
-  if (cache.n_layers() != c.num_hidden_layers || cache.kv_lora_rank() != c.kv_lora_rank ||
-      cache.rope_dim() != c.qk_rope_head_dim)
+  const MlaCache expected_shape = new_cache(1);
+  if (cache.n_layers() != expected_shape.n_layers() || cache.kv_lora_rank() != expected_shape.kv_lora_rank() ||
+      cache.rope_dim() != expected_shape.rope_dim())
     throw Error(ErrorCode::invalid_argument, "forward: the cache was made for a different model");
   const int64_t V = c.vocab_size, H = c.hidden_size, nh = c.num_attention_heads;
   const int64_t nope = c.qk_nope_head_dim, rd = c.qk_rope_head_dim, qk = c.qk_head_dim();
@@ -184,6 +192,10 @@ void Model::forward(std::span<const int32_t> tokens, MlaCache& cache, MoeRouter&
     if (t < 0 || t >= V)
       throw Error(ErrorCode::invalid_argument, "forward: token id " + std::to_string(t) + " is outside the vocabulary [0, " +
                                                    std::to_string(V) + ")");
+  if (m.dense) {
+    dense_forward(c, *m.dense, m.rope, m.pool.get(), tokens, cache, logits, all_logits);
+    return;
+  }
   const int64_t start = cache.reserve(n);
   router.begin(n);
   ThreadPool* pool = m.pool.get();

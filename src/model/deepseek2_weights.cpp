@@ -1,4 +1,5 @@
 #include "model/deepseek2_weights.hpp"
+#include "model/weight_binder.hpp"
 
 #include <string>
 
@@ -10,10 +11,6 @@ namespace dsinfer {
 namespace {
 
 // Tensor names, once: GGUF as llama.cpp writes arch deepseek2, and Hugging Face.
-struct Name {
-  const char* gguf;
-  const char* hf;
-};
 constexpr Name kEmbed{"token_embd.weight", "model.embed_tokens.weight"};
 constexpr Name kOutNorm{"output_norm.weight", "model.norm.weight"};
 constexpr Name kOutput{"output.weight", "lm_head.weight"};
@@ -42,70 +39,6 @@ constexpr const char* kGgufExpGate = "ffn_gate_exps.weight";  // (experts, width
 constexpr const char* kGgufExpUp = "ffn_up_exps.weight";
 constexpr const char* kGgufExpDown = "ffn_down_exps.weight";  // (experts, hidden, width)
 
-class Binder {
- public:
-  Binder(const TensorSource& src, int64_t fp8_block, Deepseek2Weights& w) : src_(src), fp8_block_(fp8_block), w_(w) {}
-
-  std::string name(const Name& n, int64_t layer) const {
-    if (layer < 0) return src_.is_gguf() ? n.gguf : n.hf;
-    return src_.is_gguf() ? "blk." + std::to_string(layer) + "." + n.gguf
-                          : "model.layers." + std::to_string(layer) + "." + n.hf;
-  }
-  std::string gguf_name(const char* n, int64_t layer) const { return "blk." + std::to_string(layer) + "." + n; }
-
-  const TensorView* find(const std::string& name) const { return src_.find(name); }
-
-  const TensorView& require(const std::string& name, const std::vector<int64_t>& shape) const {
-    const TensorView* t = src_.find(name);
-    if (!t) throw Error(ErrorCode::invalid_format, src_.path() + ": tensor " + name + " is missing");
-    if (t->shape != shape)
-      throw Error(ErrorCode::invalid_format, src_.path() + ": tensor " + name + " has shape " + shape_string(t->shape) +
-                                                 ", the config implies " + shape_string(shape));
-    if (!dtype_info(t->dtype).decodable)
-      throw Error(ErrorCode::unsupported, src_.path() + ": tensor " + name + " has type " +
-                                              std::string(dtype_name(t->dtype)) + ", which dsinfer cannot decode yet");
-    return *t;
-  }
-
-  std::vector<float> vector(const std::string& name, int64_t n) const {
-    const TensorView& t = require(name, {n});
-    std::vector<float> v(static_cast<size_t>(n));
-    dequantize(t, v);
-    return v;
-  }
-
-  // Rows of a 2-D tensor, or of a 3-D tensor flattened over its first two dimensions.
-  Matrix matrix(const std::string& name, const std::vector<int64_t>& shape) {
-    const TensorView& t = require(name, shape);
-    Matrix m;
-    m.dtype = t.dtype;
-    m.cols = shape.back();
-    m.rows = t.numel() / m.cols;
-    m.data = t.data;
-    m.row_bytes = t.nbytes / static_cast<uint64_t>(m.rows);
-    if (t.dtype == DType::f8_e4m3) {
-      const std::string sname = name + "_scale_inv";
-      const TensorView* s = src_.find(sname);
-      if (!s)
-        throw Error(ErrorCode::invalid_format, src_.path() + ": FP8 tensor " + name + " has no " + sname);
-      if (shape.size() != 2) throw Error(ErrorCode::unsupported, src_.path() + ": FP8 tensor " + name + " is not 2-D");
-      const int64_t sr = (m.rows + fp8_block_ - 1) / fp8_block_, sc = (m.cols + fp8_block_ - 1) / fp8_block_;
-      const TensorView& sv = require(sname, {sr, sc});
-      w_.scale_store.emplace_back(static_cast<size_t>(sr * sc));
-      dequantize(sv, w_.scale_store.back());
-      m.block_scale = w_.scale_store.back().data();
-      m.block = fp8_block_;
-      m.scale_cols = sc;
-    }
-    return m;
-  }
-
- private:
-  const TensorSource& src_;
-  int64_t fp8_block_;
-  Deepseek2Weights& w_;
-};
-
 MlpWeights mlp(Binder& b, const Name& gate, const Name& up, const Name& down, int64_t layer, int64_t width, int64_t hidden) {
   MlpWeights m;
   m.gate = b.matrix(b.name(gate, layer), {width, hidden});
@@ -119,7 +52,7 @@ MlpWeights mlp(Binder& b, const Name& gate, const Name& up, const Name& down, in
 Deepseek2Weights bind_deepseek2_weights(const ModelConfig& c, const TensorSource& src, int64_t fp8_block,
                                         const std::function<void(float)>& progress) {
   Deepseek2Weights w;
-  Binder b(src, fp8_block, w);
+  Binder b(src, fp8_block, w.scale_store);
   const int64_t H = c.hidden_size, nh = c.num_attention_heads, qk = c.qk_head_dim();
   const int64_t nope = c.qk_nope_head_dim, rope = c.qk_rope_head_dim, kvr = c.kv_lora_rank, vd = c.v_head_dim;
 

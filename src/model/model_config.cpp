@@ -29,6 +29,7 @@ const char* topk_method_name(TopkMethod m) {
 }
 
 double ModelConfig::softmax_scale() const {
+  if (is_dense_arch()) return 1.0 / std::sqrt(static_cast<double>(head_dim));
   double s = 1.0 / std::sqrt(static_cast<double>(qk_head_dim()));
   if (rope_scaling.yarn) {
     const double m = yarn_mscale(rope_scaling.factor, rope_scaling.mscale_all_dim);
@@ -41,6 +42,25 @@ void ModelConfig::validate() const {
   auto positive = [](int64_t v, const char* name) {
     if (v <= 0) bad(std::string(name) + " is " + std::to_string(v) + ", must be positive");
   };
+  if (is_dense_arch()) {
+    positive(vocab_size, "vocab_size");
+    positive(hidden_size, "hidden_size");
+    positive(num_hidden_layers, "num_hidden_layers");
+    positive(num_attention_heads, "num_attention_heads");
+    positive(num_key_value_heads, "num_key_value_heads");
+    positive(head_dim, "head_dim");
+    positive(intermediate_size, "intermediate_size");
+    if (num_attention_heads % num_key_value_heads)
+      bad("num_attention_heads " + std::to_string(num_attention_heads) + " is not a multiple of num_key_value_heads " +
+          std::to_string(num_key_value_heads));
+    if (head_dim % 2) bad("head_dim " + std::to_string(head_dim) + " is odd; RoPE rotates pairs");
+    if (!(rms_norm_eps > 0) || !std::isfinite(rms_norm_eps)) bad("rms_norm_eps must be positive and finite");
+    if (!(rope_theta > 0) || !std::isfinite(rope_theta)) bad("rope_theta must be positive and finite");
+    if (rope_scaling.llama3 && (!(rope_scaling.factor >= 1) || !(rope_scaling.high_freq_factor > rope_scaling.low_freq_factor) ||
+                                !(rope_scaling.original_max_position_embeddings > 0)))
+      bad("rope_scaling (llama3) needs factor >= 1, high_freq_factor > low_freq_factor and original_max_position_embeddings");
+    return;
+  }
   positive(vocab_size, "vocab_size");
   positive(hidden_size, "hidden_size");
   positive(num_hidden_layers, "num_hidden_layers");
@@ -83,11 +103,53 @@ void ModelConfig::validate() const {
   }
 }
 
+namespace {
+
+// qwen2 and llama as llama.cpp writes them. llama.cpp permutes Llama's q/k rows for its
+// adjacent-pair rope; Qwen2 keeps Hugging Face's halves (llama.cpp's NEOX rope type).
+ModelConfig dense_config_from_gguf(const GgufFile& g) {
+  ModelConfig c;
+  c.architecture = g.architecture();
+  const std::string a = c.architecture + ".";
+  auto u = [&](const char* key) { return static_cast<int64_t>(g.get_uint(a + key)); };
+  auto u_or = [&](const char* key, int64_t def) { return static_cast<int64_t>(g.get_uint_or(a + key, static_cast<uint64_t>(def))); };
+  c.num_hidden_layers = u("block_count");
+  c.hidden_size = u("embedding_length");
+  c.intermediate_size = u("feed_forward_length");
+  c.num_attention_heads = u("attention.head_count");
+  c.num_key_value_heads = u_or("attention.head_count_kv", c.num_attention_heads);
+  c.max_position_embeddings = u_or("context_length", 0);
+  c.rms_norm_eps = g.get_double(a + "attention.layer_norm_rms_epsilon");
+  c.rope_theta = g.get_double_or(a + "rope.freq_base", 10000.0);
+  c.head_dim = u_or("attention.key_length", c.num_attention_heads ? c.hidden_size / c.num_attention_heads : 0);
+  c.rope_interleaved = c.architecture == "llama";
+  c.attention_bias = g.find_tensor("blk.0.attn_q.bias") != nullptr;
+  c.tie_word_embeddings = g.find_tensor("output.weight") == nullptr;
+  c.vocab_size = u_or("vocab_size", 0);
+  if (c.vocab_size == 0)
+    if (const GgufValue* tokens = g.find("tokenizer.ggml.tokens")) c.vocab_size = static_cast<int64_t>(tokens->count);
+  c.bos_token_id = static_cast<int64_t>(g.get_uint_or("tokenizer.ggml.bos_token_id", static_cast<uint64_t>(-1)));
+  c.eos_token_id = static_cast<int64_t>(g.get_uint_or("tokenizer.ggml.eos_token_id", static_cast<uint64_t>(-1)));
+  // Llama 3's frequency scaling is baked into the rope_freqs tensor, read with the weights.
+  return c;
+}
+
+}  // namespace
+
 ModelConfig config_from_gguf(const GgufFile& g) {
   ModelConfig c;
   c.architecture = g.architecture();
+  if (c.architecture == "qwen2" || c.architecture == "llama") {
+    try {
+      return dense_config_from_gguf(g);
+    } catch (const Error& e) {
+      const std::string msg = e.what();
+      throw Error(e.code(), msg.rfind(g.path(), 0) == 0 ? msg : g.path() + ": " + msg);
+    }
+  }
   if (c.architecture != "deepseek2")
-    throw Error(ErrorCode::unsupported, g.path() + ": architecture '" + c.architecture + "' is not supported (expected deepseek2)");
+    throw Error(ErrorCode::unsupported, g.path() + ": architecture '" + c.architecture +
+                                            "' is not supported (expected deepseek2, qwen2 or llama)");
   const std::string a = c.architecture + ".";
   auto u = [&](const char* key) { return static_cast<int64_t>(g.get_uint(a + key)); };
   auto u_or = [&](const char* key, int64_t def) { return static_cast<int64_t>(g.get_uint_or(a + key, static_cast<uint64_t>(def))); };
@@ -201,9 +263,43 @@ ModelConfig config_from_hf_json(const std::string& text, const std::string& sour
 
   ModelConfig c;
   const std::string model_type = get_str("model_type", "");
+  if (model_type == "qwen2" || model_type == "llama") {
+    c.architecture = model_type;
+    c.vocab_size = get_int("vocab_size", std::nullopt);
+    c.hidden_size = get_int("hidden_size", std::nullopt);
+    c.num_hidden_layers = get_int("num_hidden_layers", std::nullopt);
+    c.intermediate_size = get_int("intermediate_size", std::nullopt);
+    c.num_attention_heads = get_int("num_attention_heads", std::nullopt);
+    c.num_key_value_heads = get_int("num_key_value_heads", c.num_attention_heads);
+    c.head_dim = get_int("head_dim", c.num_attention_heads ? c.hidden_size / c.num_attention_heads : 0);
+    c.max_position_embeddings = get_int("max_position_embeddings", 0);
+    c.rms_norm_eps = get_num("rms_norm_eps", 1e-6);
+    c.rope_theta = get_num("rope_theta", 10000.0);
+    c.tie_word_embeddings = get_bool("tie_word_embeddings", false);
+    c.attention_bias = model_type == "qwen2" ? true : get_bool("attention_bias", false);
+    c.rope_interleaved = false;  // Hugging Face checkpoints rotate halves
+    if (auto rs = j.find("rope_scaling"); rs != j.end() && !rs->is_null()) {
+      if (!rs->is_object()) bad(ctx("rope_scaling") + " is not an object");
+      const std::string type = rs->value("rope_type", rs->value("type", std::string()));
+      if (type != "llama3") throw Error(ErrorCode::unsupported, ctx("rope_scaling") + " type '" + type + "' is not supported");
+      auto num = [&](const char* key) -> double {
+        auto it = rs->find(key);
+        if (it == rs->end() || !it->is_number()) bad(ctx(std::string("rope_scaling.") + key) + " is missing or not a number");
+        return it->get<double>();
+      };
+      c.rope_scaling.llama3 = true;
+      c.rope_scaling.factor = num("factor");
+      c.rope_scaling.low_freq_factor = num("low_freq_factor");
+      c.rope_scaling.high_freq_factor = num("high_freq_factor");
+      c.rope_scaling.original_max_position_embeddings = num("original_max_position_embeddings");
+    }
+    c.bos_token_id = get_int("bos_token_id", -1);
+    c.eos_token_id = j.contains("eos_token_id") && j["eos_token_id"].is_array() ? -1 : get_int("eos_token_id", -1);
+    return c;
+  }
   if (model_type != "deepseek_v2" && model_type != "deepseek_v3")
     throw Error(ErrorCode::unsupported, source + ": model_type '" + model_type +
-                                            "' is not supported (expected deepseek_v2 or deepseek_v3)");
+                                            "' is not supported (expected deepseek_v2, deepseek_v3, qwen2 or llama)");
   c.architecture = "deepseek2";
   c.vocab_size = get_int("vocab_size", std::nullopt);
   c.hidden_size = get_int("hidden_size", std::nullopt);

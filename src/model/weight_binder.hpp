@@ -1,0 +1,89 @@
+// Binding named tensors of a TensorSource to the kernels' Matrix views and to f32 vectors,
+// checking every shape against what the config implies; errors name the tensor.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dsinfer/dequantize.hpp"
+#include "dsinfer/error.hpp"
+#include "dsinfer/matrix.hpp"
+#include "model/tensor_source.hpp"
+#include "util/strings.hpp"
+
+namespace dsinfer {
+
+// A tensor's name in each format: GGUF as llama.cpp writes it, and Hugging Face.
+struct Name {
+  const char* gguf;
+  const char* hf;
+};
+
+class Binder {
+ public:
+  Binder(const TensorSource& src, int64_t fp8_block, std::vector<std::vector<float>>& scale_store)
+      : src_(src), fp8_block_(fp8_block), store_(scale_store) {}
+
+  // A tensor's name in this source; layer < 0 for tensors outside the layers.
+  std::string name(const Name& n, int64_t layer) const {
+    if (layer < 0) return src_.is_gguf() ? n.gguf : n.hf;
+    return src_.is_gguf() ? "blk." + std::to_string(layer) + "." + n.gguf
+                          : "model.layers." + std::to_string(layer) + "." + n.hf;
+  }
+  std::string gguf_name(const char* n, int64_t layer) const { return "blk." + std::to_string(layer) + "." + n; }
+
+  const TensorView* find(const std::string& name) const { return src_.find(name); }
+
+  const TensorView& require(const std::string& name, const std::vector<int64_t>& shape) const {
+    const TensorView* t = src_.find(name);
+    if (!t) throw Error(ErrorCode::invalid_format, src_.path() + ": tensor " + name + " is missing");
+    if (t->shape != shape)
+      throw Error(ErrorCode::invalid_format, src_.path() + ": tensor " + name + " has shape " + shape_string(t->shape) +
+                                                 ", the config implies " + shape_string(shape));
+    if (!dtype_info(t->dtype).decodable)
+      throw Error(ErrorCode::unsupported, src_.path() + ": tensor " + name + " has type " +
+                                              std::string(dtype_name(t->dtype)) + ", which dsinfer cannot decode yet");
+    return *t;
+  }
+
+  std::vector<float> vector(const std::string& name, int64_t n) const {
+    const TensorView& t = require(name, {n});
+    std::vector<float> v(static_cast<size_t>(n));
+    dequantize(t, v);
+    return v;
+  }
+
+  // Rows of a 2-D tensor, or of a 3-D tensor flattened over its first two dimensions.
+  Matrix matrix(const std::string& name, const std::vector<int64_t>& shape) {
+    const TensorView& t = require(name, shape);
+    Matrix m;
+    m.dtype = t.dtype;
+    m.cols = shape.back();
+    m.rows = t.numel() / m.cols;
+    m.data = t.data;
+    m.row_bytes = t.nbytes / static_cast<uint64_t>(m.rows);
+    if (t.dtype == DType::f8_e4m3) {
+      const std::string sname = name + "_scale_inv";
+      const TensorView* s = src_.find(sname);
+      if (!s)
+        throw Error(ErrorCode::invalid_format, src_.path() + ": FP8 tensor " + name + " has no " + sname);
+      if (shape.size() != 2) throw Error(ErrorCode::unsupported, src_.path() + ": FP8 tensor " + name + " is not 2-D");
+      const int64_t sr = (m.rows + fp8_block_ - 1) / fp8_block_, sc = (m.cols + fp8_block_ - 1) / fp8_block_;
+      const TensorView& sv = require(sname, {sr, sc});
+      store_.emplace_back(static_cast<size_t>(sr * sc));
+      dequantize(sv, store_.back());
+      m.block_scale = store_.back().data();
+      m.block = fp8_block_;
+      m.scale_cols = sc;
+    }
+    return m;
+  }
+
+ private:
+  const TensorSource& src_;
+  int64_t fp8_block_;
+  std::vector<std::vector<float>>& store_;
+};
+
+
+}  // namespace dsinfer
