@@ -2,6 +2,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "dsinfer/chat_template.hpp"
 #include "dsinfer/gguf.hpp"
 #include "handles.hpp"
 #include "status.hpp"
@@ -151,6 +152,31 @@ dsi_status dsi_tokenizer_vocab_size(const dsi_tokenizer* tokenizer, int32_t* out
     require(tokenizer, "dsi_tokenizer_vocab_size", "tokenizer");
     require(out, "dsi_tokenizer_vocab_size", "out");
     *out = tokenizer->tokenizer->vocab_size();
+  });
+}
+
+dsi_status dsi_chat_template_apply(const dsi_tokenizer* tokenizer, const dsi_chat_message* messages, size_t n,
+                                   int add_generation_prompt, char* buf, size_t cap, size_t* len_out) {
+  return guard([&] {
+    require(tokenizer, "dsi_chat_template_apply", "tokenizer");
+    require(len_out, "dsi_chat_template_apply", "len_out");
+    *len_out = 0;
+    if (n > 0) require(messages, "dsi_chat_template_apply", "messages");
+    if (cap > 0) require(buf, "dsi_chat_template_apply", "buf");
+    const Tokenizer& t = *tokenizer->tokenizer;
+    if (t.chat_template().empty()) throw Error(ErrorCode::unsupported, "dsi_chat_template_apply: the tokenizer has no chat template");
+    std::vector<ChatMessage> msgs;
+    for (size_t i = 0; i < n; ++i) {
+      require(messages[i].role, "dsi_chat_template_apply", "a message's role");
+      require(messages[i].content, "dsi_chat_template_apply", "a message's content");
+      msgs.push_back({messages[i].role, messages[i].content});
+    }
+    const std::string s = ChatTemplate::parse(t.chat_template()).render(msgs, add_generation_prompt != 0, t.bos_token(), t.eos_token());
+    *len_out = s.size();
+    if (s.size() + 1 > cap)
+      throw BufferTooSmall("dsi_chat_template_apply: the text needs " + std::to_string(s.size() + 1) + " bytes with its NUL, cap is " +
+                           std::to_string(cap));
+    std::memcpy(buf, s.c_str(), s.size() + 1);
   });
 }
 

@@ -116,6 +116,17 @@ DSI_API dsi_status dsi_detokenize(const dsi_tokenizer *tokenizer, const int32_t 
 DSI_API dsi_status dsi_tokenizer_special_ids(const dsi_tokenizer *tokenizer, int32_t *bos, int32_t *eos);
 DSI_API dsi_status dsi_tokenizer_vocab_size(const dsi_tokenizer *tokenizer, int32_t *out);
 
+typedef struct dsi_chat_message {
+  const char *role;     /* "system", "user", "assistant", ... (UTF-8, NUL-terminated) */
+  const char *content;
+} dsi_chat_message;
+
+/* Renders the tokenizer's own chat template (a sandboxed, bounded Jinja interpreter) for n
+ * messages, NUL-terminated into buf. *len_out gets the length even when cap is too small
+ * (then DSI_ERR_BUFFER_TOO_SMALL). DSI_ERR_UNSUPPORTED when the tokenizer has no template. */
+DSI_API dsi_status dsi_chat_template_apply(const dsi_tokenizer *tokenizer, const dsi_chat_message *messages, size_t n,
+                                           int add_generation_prompt, char *buf, size_t cap, size_t *len_out);
+
 /* ---- session ------------------------------------------------------------------------- */
 typedef struct dsi_session_params {
   size_t struct_size;      /* set by dsi_session_default_params */

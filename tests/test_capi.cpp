@@ -97,6 +97,13 @@ TEST_CASE("every entry point refuses NULL and bad sizes", "[capi]") {
   expect_error(dsi_tokenizer_special_ids(nullptr, &i32, &i32));
   expect_error(dsi_tokenizer_vocab_size(nullptr, &i32));
   expect_error(dsi_tokenizer_vocab_size(t, nullptr));
+  const dsi_chat_message msgs[] = {{"user", "hi"}, {nullptr, "x"}};
+  expect_error(dsi_chat_template_apply(nullptr, msgs, 1, 1, buf, sizeof buf, &n));
+  expect_error(dsi_chat_template_apply(t, nullptr, 1, 1, buf, sizeof buf, &n));
+  expect_error(dsi_chat_template_apply(t, msgs, 1, 1, buf, sizeof buf, nullptr));
+  expect_error(dsi_chat_template_apply(t, msgs, 2, 1, buf, sizeof buf, &n));
+  expect_error(dsi_chat_template_apply(t, msgs, 1, 1, buf, sizeof buf, &n), DSI_ERR_BUFFER_TOO_SMALL);
+  CHECK(n > sizeof buf);
   dsi_tokenizer_free(t);
 
   expect_error(dsi_session_create(nullptr, nullptr, &s));
@@ -193,6 +200,11 @@ TEST_CASE("tokenize, generate, cache and router through the C ABI", "[capi]") {
   REQUIRE(dsi_detokenize(t, ids, n, 1, text, sizeof text, &len) == DSI_OK);
   CHECK(std::string(text, len) == "héllo");
   CHECK(text[len] == '\0');
+
+  const dsi_chat_message msgs[] = {{"system", "Be brief."}, {"user", "Hello"}};
+  char rendered[256];
+  REQUIRE(dsi_chat_template_apply(t, msgs, 2, 1, rendered, sizeof rendered, &len) == DSI_OK);
+  CHECK(std::string(rendered, len) == "<｜begin▁of▁sentence｜>Be brief.\n\nUser: Hello\n\nAssistant:");
 
   dsi_session *a = nullptr, *b = nullptr;
   REQUIRE(dsi_session_create(builtin(), nullptr, &a) == DSI_OK);

@@ -14,6 +14,8 @@ struct UsageError : std::runtime_error {
 
 int cmd_info(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
+int cmd_chat(const std::vector<std::string>& args);
+int cmd_template(const std::vector<std::string>& args);
 int cmd_sample_gguf(const std::vector<std::string>& args);
 int cmd_logits(const std::vector<std::string>& args);
 int cmd_tokenize(const std::vector<std::string>& args);

@@ -20,6 +20,11 @@ const char* kUsage =
     "      [--seed S] [--threads N] [--ctx N] [--stop STR]\n"
     "                          stream a completion and report tokens/s (no --model: the built-in\n"
     "                          default, a tiny random-weight DeepSeek-V2-architecture model)\n"
+    "  chat [--model PATH] [--system TEXT] [-n N] [--temp T] [--seed S] [--threads N] [--ctx N]\n"
+    "                          interactive chat with the model's own chat template; Ctrl-C stops\n"
+    "                          the current answer, Ctrl-D quits\n"
+    "  template (--model PATH | --tokenizer-dir DIR) --messages FILE.json [--add-generation-prompt]\n"
+    "                          print the chat template rendered for a JSON list of messages\n"
     "  info PATH [--tensors]   describe a GGUF file, a .safetensors file or a Hugging Face\n"
     "                          model directory: architecture, metadata, tensors per type\n"
     "  logits --model PATH --tokens 1,2,3 --out FILE.npy [--last] [--threads N]\n"
@@ -45,6 +50,8 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "info") return cli::cmd_info(args);
     if (cmd == "run") return cli::cmd_run(args);
+    if (cmd == "chat") return cli::cmd_chat(args);
+    if (cmd == "template") return cli::cmd_template(args);
     if (cmd == "logits") return cli::cmd_logits(args);
     if (cmd == "tokenize") return cli::cmd_tokenize(args);
     if (cmd == "detokenize") return cli::cmd_detokenize(args);

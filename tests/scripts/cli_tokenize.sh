@@ -26,3 +26,24 @@ printf 'bad \xff' > "$out/bad.txt"
 set -e
 [ "$rc" -eq 1 ] && grep -q "not valid UTF-8" "$out/err" || { echo "FAIL: invalid UTF-8: exit $rc"; exit 1; }
 echo "cli tokenize checks passed"
+# dsinfer template against real Jinja2 on a multi-turn conversation.
+cat > "$out/messages.json" <<'JSON'
+[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi 你好"},
+ {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "Again\nplease"}]
+JSON
+for name in deepseek_v3 qwen3; do
+  "$cli" template --tokenizer-dir "$ref/$name" --messages "$out/messages.json" --add-generation-prompt > "$out/$name.tmpl"
+  python3 - "$ref/$name/tokenizer_config.json" "$out/messages.json" "$out/$name.tmpl" <<'PY'
+import json, sys
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+cfg = json.load(open(sys.argv[1]))
+tok = lambda x: x if isinstance(x, str) or x is None else x["content"]
+env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+want = env.from_string(cfg["chat_template"]).render(messages=json.load(open(sys.argv[2])), add_generation_prompt=True,
+                                                   bos_token=tok(cfg.get("bos_token")), eos_token=tok(cfg.get("eos_token")))
+got = open(sys.argv[3], encoding="utf-8").read()
+assert got == want, (got, want)
+PY
+done
+printf 'hello\nsecond turn\n' | "$cli" chat -n 4 --seed 1 > "$out/chat.out" 2> "$out/chat.err" || { echo "FAIL: chat"; cat "$out/chat.err"; exit 1; }
+echo "cli template and chat checks passed"
