@@ -11,13 +11,7 @@ namespace dsinfer {
 namespace {
 
 // Tensor names, once: GGUF as llama.cpp writes arch deepseek2, and Hugging Face.
-constexpr Name kEmbed{"token_embd.weight", "model.embed_tokens.weight"};
-constexpr Name kOutNorm{"output_norm.weight", "model.norm.weight"};
-constexpr Name kOutput{"output.weight", "lm_head.weight"};
 // Per layer; GGUF prefix "blk.N.", HF prefix "model.layers.N.".
-constexpr Name kAttnNorm{"attn_norm.weight", "input_layernorm.weight"};
-constexpr Name kFfnNorm{"ffn_norm.weight", "post_attention_layernorm.weight"};
-constexpr Name kWq{"attn_q.weight", "self_attn.q_proj.weight"};
 constexpr Name kWqA{"attn_q_a.weight", "self_attn.q_a_proj.weight"};
 constexpr Name kQaNorm{"attn_q_a_norm.weight", "self_attn.q_a_layernorm.weight"};
 constexpr Name kWqB{"attn_q_b.weight", "self_attn.q_b_proj.weight"};
@@ -26,10 +20,6 @@ constexpr Name kKvaNorm{"attn_kv_a_norm.weight", "self_attn.kv_a_layernorm.weigh
 constexpr Name kWkvB{"attn_kv_b.weight", "self_attn.kv_b_proj.weight"};
 constexpr const char* kGgufWkB = "attn_k_b.weight";
 constexpr const char* kGgufWvB = "attn_v_b.weight";
-constexpr Name kWo{"attn_output.weight", "self_attn.o_proj.weight"};
-constexpr Name kDenseGate{"ffn_gate.weight", "mlp.gate_proj.weight"};
-constexpr Name kDenseUp{"ffn_up.weight", "mlp.up_proj.weight"};
-constexpr Name kDenseDown{"ffn_down.weight", "mlp.down_proj.weight"};
 constexpr Name kRouter{"ffn_gate_inp.weight", "mlp.gate.weight"};
 constexpr Name kRouterBias{"exp_probs_b.bias", "mlp.gate.e_score_correction_bias"};
 constexpr Name kSharedGate{"ffn_gate_shexp.weight", "mlp.shared_experts.gate_proj.weight"};

@@ -10,22 +10,12 @@
 namespace dsinfer {
 namespace {
 
-// Tensor names of the qwen2 / llama families in both formats.
-constexpr Name kEmbed{"token_embd.weight", "model.embed_tokens.weight"};
-constexpr Name kOutNorm{"output_norm.weight", "model.norm.weight"};
-constexpr Name kOutput{"output.weight", "lm_head.weight"};
-constexpr Name kAttnNorm{"attn_norm.weight", "input_layernorm.weight"};
-constexpr Name kFfnNorm{"ffn_norm.weight", "post_attention_layernorm.weight"};
-constexpr Name kWq{"attn_q.weight", "self_attn.q_proj.weight"};
+// Tensor names only the qwen2 / llama families use (the shared ones are in weight_binder.hpp).
 constexpr Name kWk{"attn_k.weight", "self_attn.k_proj.weight"};
 constexpr Name kWv{"attn_v.weight", "self_attn.v_proj.weight"};
 constexpr Name kBq{"attn_q.bias", "self_attn.q_proj.bias"};
 constexpr Name kBk{"attn_k.bias", "self_attn.k_proj.bias"};
 constexpr Name kBv{"attn_v.bias", "self_attn.v_proj.bias"};
-constexpr Name kWo{"attn_output.weight", "self_attn.o_proj.weight"};
-constexpr Name kGate{"ffn_gate.weight", "mlp.gate_proj.weight"};
-constexpr Name kUp{"ffn_up.weight", "mlp.up_proj.weight"};
-constexpr Name kDown{"ffn_down.weight", "mlp.down_proj.weight"};
 
 // Rotates pairs (x[i], x[i + n/2]): Hugging Face's rotate_half layout.
 void rope_halves(float* x, int64_t n, const float* inv_freq, double pos) {
@@ -66,9 +56,9 @@ DenseWeights bind_dense_weights(const ModelConfig& c, const TensorSource& src, i
       L.bk = b.vector(b.name(kBk, l), kv_rows);
       L.bv = b.vector(b.name(kBv, l), kv_rows);
     }
-    L.mlp.gate = b.matrix(b.name(kGate, l), {c.intermediate_size, H});
-    L.mlp.up = b.matrix(b.name(kUp, l), {c.intermediate_size, H});
-    L.mlp.down = b.matrix(b.name(kDown, l), {H, c.intermediate_size});
+    L.mlp.gate = b.matrix(b.name(kDenseGate, l), {c.intermediate_size, H});
+    L.mlp.up = b.matrix(b.name(kDenseUp, l), {c.intermediate_size, H});
+    L.mlp.down = b.matrix(b.name(kDenseDown, l), {H, c.intermediate_size});
     if (progress) progress(static_cast<float>(l + 1) / static_cast<float>(c.num_hidden_layers));
   }
   return w;

@@ -19,6 +19,18 @@ struct Name {
   const char* hf;
 };
 
+// Names both model families use.
+constexpr Name kEmbed{"token_embd.weight", "model.embed_tokens.weight"};
+constexpr Name kOutNorm{"output_norm.weight", "model.norm.weight"};
+constexpr Name kOutput{"output.weight", "lm_head.weight"};
+constexpr Name kAttnNorm{"attn_norm.weight", "input_layernorm.weight"};
+constexpr Name kFfnNorm{"ffn_norm.weight", "post_attention_layernorm.weight"};
+constexpr Name kWq{"attn_q.weight", "self_attn.q_proj.weight"};
+constexpr Name kWo{"attn_output.weight", "self_attn.o_proj.weight"};
+constexpr Name kDenseGate{"ffn_gate.weight", "mlp.gate_proj.weight"};
+constexpr Name kDenseUp{"ffn_up.weight", "mlp.up_proj.weight"};
+constexpr Name kDenseDown{"ffn_down.weight", "mlp.down_proj.weight"};
+
 class Binder {
  public:
   Binder(const TensorSource& src, int64_t fp8_block, std::vector<std::vector<float>>& scale_store)
