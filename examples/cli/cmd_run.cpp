@@ -29,6 +29,7 @@ int cmd_run(const std::vector<std::string>& args) {
   gp.max_tokens = 64;
   int threads = 0;
   int64_t n_ctx = 4096;
+  std::string ids_out;
   for (size_t i = 0; i < args.size(); ++i) {
     auto value = [&](const char* opt) {
       if (i + 1 >= args.size()) throw UsageError(std::string("run: ") + opt + " needs a value");
@@ -53,6 +54,7 @@ int cmd_run(const std::vector<std::string>& args) {
     else if (a == "--threads" || a == "-t") threads = static_cast<int>(number("--threads"));
     else if (a == "--ctx") n_ctx = static_cast<int64_t>(number("--ctx"));
     else if (a == "--stop") gp.stop.push_back(value("--stop"));
+    else if (a == "--ids-out") ids_out = value("--ids-out");
     else throw UsageError("run: unknown argument " + a);
   }
   dsinfer::LoadOptions lo;
@@ -77,6 +79,15 @@ int cmd_run(const std::vector<std::string>& args) {
     return true;
   });
   std::fputs("\n", stdout);
+  if (!ids_out.empty()) {
+    // The generated ids as a JSON array: what the bindings' tests compare against.
+    std::FILE* f = std::fopen(ids_out.c_str(), "w");
+    if (!f) throw dsinfer::Error(dsinfer::ErrorCode::io, "run: cannot write " + ids_out);
+    std::fputc('[', f);
+    for (size_t i = 0; i < result.tokens.size(); ++i) std::fprintf(f, "%s%d", i ? "," : "", static_cast<int>(result.tokens[i]));
+    std::fputs("]\n", f);
+    std::fclose(f);
+  }
   const double pp = result.prefill_seconds > 0 ? static_cast<double>(result.prompt_tokens) / result.prefill_seconds : 0;
   const double tg = result.decode_seconds > 0 ? static_cast<double>(result.tokens.size()) / result.decode_seconds : 0;
   std::fprintf(stderr, "prompt: %lld tokens, %.1f tokens/s | generation: %zu tokens, %.1f tokens/s | stopped: %s | threads: %d\n",

@@ -17,7 +17,7 @@ const char* kUsage =
     "\n"
     "commands:\n"
     "  run [--model PATH] [-p PROMPT] [-n N] [--temp T] [--top-p P] [--top-k K] [--min-p P]\n"
-    "      [--seed S] [--threads N] [--ctx N] [--stop STR]\n"
+    "      [--seed S] [--threads N] [--ctx N] [--stop STR] [--ids-out FILE.json]\n"
     "                          stream a completion and report tokens/s (no --model: the built-in\n"
     "                          default, a tiny random-weight DeepSeek-V2-architecture model)\n"
     "  chat [--model PATH] [--system TEXT] [-n N] [--temp T] [--seed S] [--threads N] [--ctx N]\n"
