@@ -5,6 +5,7 @@
 
 #include "dsinfer/dequantize.hpp"
 #include "kernels/dot.hpp"
+#include "kernels/matmul.hpp"
 
 namespace dsinfer::kernels {
 namespace {
@@ -31,17 +32,7 @@ void decode_row(const Matrix& w, int64_t r, float* out) {
 }
 
 void matvec(const Matrix& w, const float* x, float* y, ThreadPool* pool) {
-  const DotF32 dot = dot_f32();
-  auto rows = [&](int64_t begin, int64_t end) {
-    float* buf = row_buffer(w.cols);
-    for (int64_t r = begin; r < end; ++r) {
-      decode_row(w, r, buf);
-      y[r] = dot(buf, x, w.cols);
-    }
-  };
-  // Below ~256K weights a wake-up of the other threads costs more than the work it splits.
-  if (pool && w.rows * w.cols >= (1 << 18)) pool->parallel_for(w.rows, rows, 16);
-  else rows(0, w.rows);
+  matmul(w, x, 1, w.cols, y, w.rows, pool);
 }
 
 void matvec_transposed(const Matrix& w, const float* x, float* y) {

@@ -1,6 +1,6 @@
-// Matrix-vector products over stored weights. This is the portable path: each row is
-// decoded to f32 and dotted, so any decodable type works and only the rows asked for are
-// read (an unchosen expert's pages are never touched).
+// Matrix-vector products over stored weights (one token of matmul.hpp), and the decoded
+// rows the slow paths use. Only the rows asked for are read, so an unchosen expert's
+// pages are never touched.
 #pragma once
 
 #include "dsinfer/matrix.hpp"

@@ -30,6 +30,131 @@ void quantize_q8_0(const float* x, std::byte* out, size_t n) {
   }
 }
 
+// The value of largest magnitude, sign kept: dividing it by -levels/2 maps it to the
+// bottom code, so the asymmetric range [-levels/2, levels/2 - 1] is used to the full.
+float signed_absmax(const float* x, int n) {
+  float best = 0.0f;
+  for (int j = 0; j < n; ++j)
+    if (std::fabs(x[j]) > std::fabs(best)) best = x[j];
+  return best;
+}
+
+int round_clamp(float v, int lo, int hi) { return std::clamp(static_cast<int>(std::nearbyint(v)), lo, hi); }
+
+// q4_0 / q5_0: per 32 values an f16 scale and 4- or 5-bit codes offset by 8 or 16.
+void quantize_q4_q5_0(const float* x, std::byte* out, size_t n, int bits) {
+  const int half = 1 << (bits - 1);
+  const size_t bb = bits == 4 ? 18 : 22;
+  for (size_t b = 0; b < n / 32; ++b, x += 32, out += bb) {
+    const uint16_t dh = f32_to_f16(signed_absmax(x, 32) / static_cast<float>(-half));
+    const float d = f16_to_f32(dh);
+    const float inv = d != 0.0f ? 1.0f / d : 0.0f;
+    int q[32];
+    for (int j = 0; j < 32; ++j) q[j] = round_clamp(x[j] * inv + static_cast<float>(half), 0, 2 * half - 1);
+    put_u16(out, dh);
+    std::byte* qs = out + (bits == 4 ? 2 : 6);
+    uint32_t qh = 0;
+    for (int j = 0; j < 16; ++j) {
+      qs[j] = static_cast<std::byte>((q[j] & 0xf) | ((q[j + 16] & 0xf) << 4));
+      qh |= static_cast<uint32_t>(q[j] >> 4) << j;
+      qh |= static_cast<uint32_t>(q[j + 16] >> 4) << (j + 16);
+    }
+    if (bits == 5) std::memcpy(out + 2, &qh, 4);
+  }
+}
+
+// q4_k / q5_k: eight groups of 32, each with a 6-bit scale and min against the
+// super-block's f16 d and dmin; value = d * scale * q - dmin * min.
+void quantize_q45_k(const float* x, std::byte* out, size_t n, int bits) {
+  const int top = (1 << bits) - 1;
+  const size_t bb = bits == 4 ? 144 : 176;
+  for (size_t b = 0; b < n / 256; ++b, x += 256, out += bb) {
+    float scale[8], lo[8], max_scale = 0.0f, max_min = 0.0f;
+    for (int g = 0; g < 8; ++g) {
+      float mn = 0.0f, mx = 0.0f;
+      for (int j = 0; j < 32; ++j) {
+        mn = std::min(mn, x[g * 32 + j]);
+        mx = std::max(mx, x[g * 32 + j]);
+      }
+      scale[g] = (mx - mn) / static_cast<float>(top);
+      lo[g] = -mn;
+      max_scale = std::max(max_scale, scale[g]);
+      max_min = std::max(max_min, lo[g]);
+    }
+    const uint16_t dh = f32_to_f16(max_scale / 63.0f), mh = f32_to_f16(max_min / 63.0f);
+    const float d = f16_to_f32(dh), dmin = f16_to_f32(mh);
+    int sc[8], mn[8];
+    for (int g = 0; g < 8; ++g) {
+      sc[g] = d > 0.0f ? round_clamp(scale[g] / d, 0, 63) : 0;
+      mn[g] = dmin > 0.0f ? round_clamp(lo[g] / dmin, 0, 63) : 0;
+    }
+    uint8_t packed[12] = {};
+    for (int j = 0; j < 4; ++j) {
+      packed[j] = static_cast<uint8_t>(sc[j]);
+      packed[j + 4] = static_cast<uint8_t>(mn[j]);
+    }
+    for (int j = 4; j < 8; ++j) {
+      packed[j + 4] = static_cast<uint8_t>((sc[j] & 0xf) | ((mn[j] & 0xf) << 4));
+      packed[j - 4] |= static_cast<uint8_t>((sc[j] >> 4) << 6);
+      packed[j] |= static_cast<uint8_t>((mn[j] >> 4) << 6);
+    }
+    int q[256];
+    for (int g = 0; g < 8; ++g) {
+      const float step = d * static_cast<float>(sc[g]), off = dmin * static_cast<float>(mn[g]);
+      for (int j = 0; j < 32; ++j)
+        q[g * 32 + j] = step > 0.0f ? round_clamp((x[g * 32 + j] + off) / step, 0, top) : 0;
+    }
+    put_u16(out, dh);
+    put_u16(out + 2, mh);
+    std::memcpy(out + 4, packed, 12);
+    std::byte* qh = out + 16;
+    std::byte* qs = out + (bits == 4 ? 16 : 48);
+    if (bits == 5) std::memset(qh, 0, 32);
+    for (int c = 0; c < 4; ++c) {
+      for (int l = 0; l < 32; ++l) {
+        const int a = q[c * 64 + l], h = q[c * 64 + 32 + l];
+        qs[c * 32 + l] = static_cast<std::byte>((a & 0xf) | ((h & 0xf) << 4));
+        if (bits == 5) qh[l] |= static_cast<std::byte>(((a >> 4) << (2 * c)) | ((h >> 4) << (2 * c + 1)));
+      }
+    }
+  }
+}
+
+// q6_k: sixteen groups of 16 with signed 8-bit scales against an f16 d; 6-bit codes
+// offset by 32.
+void quantize_q6_k(const float* x, std::byte* out, size_t n) {
+  for (size_t b = 0; b < n / 256; ++b, x += 256, out += 210) {
+    float scale[16], max_scale = 0.0f;
+    for (int g = 0; g < 16; ++g) {
+      scale[g] = signed_absmax(x + g * 16, 16) / -32.0f;
+      max_scale = std::max(max_scale, std::fabs(scale[g]));
+    }
+    const uint16_t dh = f32_to_f16(max_scale / 127.0f);
+    const float d = f16_to_f32(dh);
+    int8_t sc[16];
+    int q[256];
+    for (int g = 0; g < 16; ++g) {
+      sc[g] = static_cast<int8_t>(d > 0.0f ? round_clamp(scale[g] / d, -128, 127) : 0);
+      const float step = d * static_cast<float>(sc[g]);
+      for (int j = 0; j < 16; ++j)
+        q[g * 16 + j] = step != 0.0f ? round_clamp(x[g * 16 + j] / step + 32.0f, 0, 63) : 32;
+    }
+    std::byte* ql = out;
+    std::byte* qh = out + 128;
+    for (int half = 0; half < 2; ++half) {
+      const int* y = q + half * 128;
+      for (int l = 0; l < 32; ++l) {
+        ql[half * 64 + l] = static_cast<std::byte>((y[l] & 0xf) | ((y[l + 64] & 0xf) << 4));
+        ql[half * 64 + l + 32] = static_cast<std::byte>((y[l + 32] & 0xf) | ((y[l + 96] & 0xf) << 4));
+        qh[half * 32 + l] = static_cast<std::byte>((y[l] >> 4) | ((y[l + 32] >> 4) << 2) | ((y[l + 64] >> 4) << 4) |
+                                                   ((y[l + 96] >> 4) << 6));
+      }
+    }
+    std::memcpy(out + 192, sc, 16);
+    put_u16(out + 208, dh);
+  }
+}
+
 // Nearest E4M3 code (ties to the even code), saturating at +-448 as DeepSeek's FP8
 // checkpoints do; NaN stays NaN.
 uint8_t to_fp8_e4m3(float v) {
@@ -52,7 +177,8 @@ uint8_t to_fp8_e4m3(float v) {
 
 bool can_quantize(DType type) {
   return type == DType::f32 || type == DType::f16 || type == DType::bf16 || type == DType::q8_0 ||
-         type == DType::f8_e4m3;
+         type == DType::q4_0 || type == DType::q5_0 || type == DType::q4_k || type == DType::q5_k ||
+         type == DType::q6_k || type == DType::f8_e4m3;
 }
 
 std::vector<std::byte> quantize(DType type, std::span<const float> values) {
@@ -73,6 +199,11 @@ std::vector<std::byte> quantize(DType type, std::span<const float> values) {
       for (size_t i = 0; i < n; ++i) put_u16(out.data() + 2 * i, f32_to_bf16(values[i]));
       break;
     case DType::q8_0: quantize_q8_0(values.data(), out.data(), n); break;
+    case DType::q4_0: quantize_q4_q5_0(values.data(), out.data(), n, 4); break;
+    case DType::q5_0: quantize_q4_q5_0(values.data(), out.data(), n, 5); break;
+    case DType::q4_k: quantize_q45_k(values.data(), out.data(), n, 4); break;
+    case DType::q5_k: quantize_q45_k(values.data(), out.data(), n, 5); break;
+    case DType::q6_k: quantize_q6_k(values.data(), out.data(), n); break;
     case DType::f8_e4m3:
       for (size_t i = 0; i < n; ++i) out[i] = static_cast<std::byte>(to_fp8_e4m3(values[i]));
       break;

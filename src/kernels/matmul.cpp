@@ -1,0 +1,98 @@
+#include "kernels/matmul.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <vector>
+
+#include "kernels/dot.hpp"
+#include "kernels/matvec.hpp"
+#include "kernels/row_dot.hpp"
+
+namespace dsinfer::kernels {
+namespace {
+
+// Rows per unit of work: enough to amortise the queue, small enough that a handful of
+// 1408-row expert matrices still splits evenly over the threads.
+constexpr int64_t kRowsPerUnit = 16;
+// Tokens per pass over a block of rows: their activations stay in L2 while the rows'
+// bytes stay in L1.
+constexpr int64_t kTokensPerPass = 64;
+
+bool has_fast_kernel(const Matrix& w) {
+  return !w.block_scale && row_dot(w.dtype) != nullptr && w.cols % dtype_info(w.dtype).block_size == 0 &&
+         (act_format(w.dtype) != ActFormat::q8_256 || w.cols % 256 == 0) &&
+         (act_format(w.dtype) != ActFormat::q8_32 || w.cols % 32 == 0);
+}
+
+ActFormat format_for(const Matrix& w) { return has_fast_kernel(w) ? act_format(w.dtype) : ActFormat::f32; }
+
+void run_rows(const MatmulTask& task, int64_t r0, int64_t r1) {
+  const Matrix& w = *task.w;
+  const ActFormat f = format_for(w);
+  auto x_row = [&](int64_t i) { return task.rows_of_x ? task.rows_of_x[i] : i; };
+  if (!has_fast_kernel(w)) {
+    // FP8 with block scales, 2/3-bit k-quants, odd widths: decode the row once, then dot.
+    thread_local std::vector<float> buf;
+    buf.resize(static_cast<size_t>(w.cols));
+    const DotF32 dot = dot_f32();
+    for (int64_t r = r0; r < r1; ++r) {
+      decode_row(w, r, buf.data());
+      for (int64_t i = 0; i < task.n; ++i)
+        task.y[i * task.ldy + r] =
+            dot(buf.data(), reinterpret_cast<const float*>(task.x->row(f, x_row(i))), w.cols);
+    }
+    return;
+  }
+  const RowDot kernel = row_dot(w.dtype);
+  const std::byte* act[kMaxRowDotActs];
+  float out[kMaxRowDotActs];
+  for (int64_t t0 = 0; t0 < task.n; t0 += kTokensPerPass) {
+    const int64_t t1 = std::min(task.n, t0 + kTokensPerPass);
+    for (int64_t r = r0; r < r1; ++r) {
+      const std::byte* wr = w.row(r);
+      for (int64_t t = t0; t < t1; t += kMaxRowDotActs) {
+        const int m = static_cast<int>(std::min<int64_t>(kMaxRowDotActs, t1 - t));
+        for (int j = 0; j < m; ++j) act[j] = task.x->row(f, x_row(t + j));
+        kernel(wr, act, m, w.cols, out);
+        for (int j = 0; j < m; ++j) task.y[(t + j) * task.ldy + r] = out[j];
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void matmul(std::span<const MatmulTask> tasks, ThreadPool* pool) {
+  int64_t units = 0, work = 0;
+  std::vector<int64_t> first_unit(tasks.size() + 1);
+  for (size_t k = 0; k < tasks.size(); ++k) {
+    const MatmulTask& t = tasks[k];
+    t.x->prepare(format_for(*t.w));
+    first_unit[k] = units;
+    if (t.n > 0) units += (t.w->rows + kRowsPerUnit - 1) / kRowsPerUnit;
+    work += t.w->rows * t.w->cols * t.n;
+  }
+  first_unit[tasks.size()] = units;
+  auto do_unit = [&](int64_t u) {
+    const size_t k = static_cast<size_t>(std::upper_bound(first_unit.begin(), first_unit.end(), u) - first_unit.begin()) - 1;
+    const int64_t r0 = (u - first_unit[k]) * kRowsPerUnit;
+    run_rows(tasks[k], r0, std::min(tasks[k].w->rows, r0 + kRowsPerUnit));
+  };
+  // Below ~64K multiply-adds waking the other threads costs more than it saves.
+  if (!pool || pool->size() == 1 || work < (1 << 16) || units == 1) {
+    for (int64_t u = 0; u < units; ++u) do_unit(u);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  pool->run([&](int, int) {
+    for (int64_t u; (u = next.fetch_add(1, std::memory_order_relaxed)) < units;) do_unit(u);
+  });
+}
+
+void matmul(const Matrix& w, const float* x, int64_t n, int64_t ldx, float* y, int64_t ldy, ThreadPool* pool) {
+  Activations acts(x, n, w.cols, ldx);
+  const MatmulTask task{&w, &acts, nullptr, n, y, ldy};
+  matmul(std::span<const MatmulTask>(&task, 1), pool);
+}
+
+}  // namespace dsinfer::kernels

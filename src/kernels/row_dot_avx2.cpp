@@ -1,0 +1,290 @@
+// AVX2 row kernels (compiled with -mavx2 -mfma -mf16c; reached only through row_dot()'s
+// run-time check). Each weight block is unpacked to bytes once and multiplied with up to
+// four activation rows: unsigned-by-signed byte products (maddubs) summed to int32, the
+// block's integer scales applied in int32 (madd), floats only once per block.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "kernels/activations.hpp"
+#include "kernels/row_dot.hpp"
+
+namespace dsinfer::kernels {
+namespace {
+
+inline const uint8_t* u8(const std::byte* p) { return reinterpret_cast<const uint8_t*>(p); }
+inline __m256i load32(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+inline float f16(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+inline __m256i nibbles_low(__m256i v) { return _mm256_and_si256(v, _mm256_set1_epi8(0x0f)); }
+inline __m256i nibbles_high(__m256i v) { return _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0f)); }
+
+// Signed bytes times signed bytes, as 8 int32 sums (w moves its sign onto a).
+inline __m256i dot_i8(__m256i w, __m256i a) {
+  const __m256i p = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
+  return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+}
+
+// 0xff in byte i where bit i of x is set.
+inline __m256i bits_to_bytes(uint32_t x) {
+  const __m256i spread = _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101, 0x0202020202020202,
+                                            0x0303030303030303);
+  __m256i b = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(x)), spread);
+  b = _mm256_or_si256(b, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));
+  return _mm256_cmpeq_epi8(b, _mm256_set1_epi64x(-1));
+}
+
+template <DType T>
+inline __m256i unpack32(const uint8_t* b) {
+  if constexpr (T == DType::q8_0) {
+    return load32(b + 2);
+  } else if constexpr (T == DType::q4_0) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2));
+    const __m256i q = nibbles_low(_mm256_set_m128i(_mm_srli_epi16(v, 4), v));
+    return _mm256_sub_epi8(q, _mm256_set1_epi8(8));
+  } else {  // q5_0
+    uint32_t qh;
+    std::memcpy(&qh, b + 2, 4);
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 6));
+    __m256i q = nibbles_low(_mm256_set_m128i(_mm_srli_epi16(v, 4), v));
+    q = _mm256_or_si256(q, _mm256_and_si256(bits_to_bytes(qh), _mm256_set1_epi8(0x10)));
+    return _mm256_sub_epi8(q, _mm256_set1_epi8(16));
+  }
+}
+
+template <DType T, int N>
+void dot32(const std::byte* w, const std::byte* const* act, int64_t cols, float* out) {
+  constexpr uint32_t bb = T == DType::q8_0 ? 34 : T == DType::q4_0 ? 18 : 22;
+  const ActBlock32* a[N];
+  __m256 acc[N];
+  for (int j = 0; j < N; ++j) {
+    a[j] = reinterpret_cast<const ActBlock32*>(act[j]);
+    acc[j] = _mm256_setzero_ps();
+  }
+  for (int64_t i = 0; i < cols / 32; ++i) {
+    const uint8_t* b = u8(w) + i * bb;
+    const __m256i q = unpack32<T>(b);
+    const float d = f16(b);
+    for (int j = 0; j < N; ++j)
+      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * a[j][i].d), _mm256_cvtepi32_ps(dot_i8(q, load32(a[j][i].q))), acc[j]);
+  }
+  for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]);
+}
+
+void scale_min_6bit(const uint8_t* s, int j, int* scale, int* min) {
+  if (j < 4) {
+    *scale = s[j] & 63;
+    *min = s[j + 4] & 63;
+  } else {
+    *scale = (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4);
+    *min = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+  }
+}
+
+// q4_k and q5_k: eight 32-value groups, value = d * scale * q - dmin * min.
+template <DType T, int N>
+void dot_q45k(const std::byte* w, const std::byte* const* act, int64_t cols, float* out) {
+  constexpr bool five = T == DType::q5_k;
+  constexpr uint32_t bb = five ? 176 : 144;
+  const ActBlock256* a[N];
+  __m256 acc[N];
+  float mins[N];
+  for (int j = 0; j < N; ++j) {
+    a[j] = reinterpret_cast<const ActBlock256*>(act[j]);
+    acc[j] = _mm256_setzero_ps();
+    mins[j] = 0.0f;
+  }
+  for (int64_t i = 0; i < cols / 256; ++i) {
+    const uint8_t* b = u8(w) + i * bb;
+    const float d = f16(b), dmin = f16(b + 2);
+    int sc[8], mn[8];
+    for (int k = 0; k < 8; ++k) scale_min_6bit(b + 4, k, &sc[k], &mn[k]);
+    const uint8_t* qs = b + (five ? 48 : 16);
+    __m256i qh = five ? load32(b + 16) : _mm256_setzero_si256();
+    __m256i isum[N];
+    for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
+    for (int c = 0; c < 4; ++c) {
+      const __m256i v = load32(qs + c * 32);
+      __m256i lo = nibbles_low(v), hi = nibbles_high(v);
+      if constexpr (five) {
+        const __m256i one = _mm256_set1_epi8(1);
+        lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(qh, one), 4));
+        hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), one), 4));
+        qh = _mm256_srli_epi16(qh, 2);
+      }
+      const __m256i s_lo = _mm256_set1_epi16(static_cast<int16_t>(sc[2 * c]));
+      const __m256i s_hi = _mm256_set1_epi16(static_cast<int16_t>(sc[2 * c + 1]));
+      for (int j = 0; j < N; ++j) {
+        const int8_t* aq = a[j][i].q + c * 64;
+        const __m256i p_lo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, load32(aq)), s_lo);
+        const __m256i p_hi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, load32(aq + 32)), s_hi);
+        isum[j] = _mm256_add_epi32(isum[j], _mm256_add_epi32(p_lo, p_hi));
+      }
+    }
+    for (int j = 0; j < N; ++j) {
+      const int16_t* bs = a[j][i].bsums;
+      int m = 0;
+      for (int k = 0; k < 8; ++k) m += mn[k] * (bs[2 * k] + bs[2 * k + 1]);
+      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * a[j][i].d), _mm256_cvtepi32_ps(isum[j]), acc[j]);
+      mins[j] += dmin * a[j][i].d * static_cast<float>(m);
+    }
+  }
+  for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]) - mins[j];
+}
+
+// q6_k: sixteen 16-value groups with signed scales, value = d * scale * (q - 32).
+template <int N>
+void dot_q6k(const std::byte* w, const std::byte* const* act, int64_t cols, float* out) {
+  const ActBlock256* a[N];
+  __m256 acc[N];
+  for (int j = 0; j < N; ++j) {
+    a[j] = reinterpret_cast<const ActBlock256*>(act[j]);
+    acc[j] = _mm256_setzero_ps();
+  }
+  const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x03);
+  for (int64_t i = 0; i < cols / 256; ++i) {
+    const uint8_t* b = u8(w) + i * 210;
+    const auto* sc = reinterpret_cast<const int8_t*>(b + 192);
+    const float d = f16(b + 208);
+    __m256i isum[N];
+    int off[N];
+    for (int j = 0; j < N; ++j) {
+      isum[j] = _mm256_setzero_si256();
+      int o = 0;
+      for (int g = 0; g < 16; ++g) o += sc[g] * a[j][i].bsums[g];
+      off[j] = 32 * o;
+    }
+    for (int half = 0; half < 2; ++half) {
+      const uint8_t* l4 = b + half * 64;
+      const __m256i la = load32(l4), lb = load32(l4 + 32), hv = load32(b + 128 + half * 32);
+      __m256i q[4];
+      q[0] = _mm256_or_si256(_mm256_and_si256(la, m4), _mm256_slli_epi16(_mm256_and_si256(hv, m2), 4));
+      q[1] = _mm256_or_si256(_mm256_and_si256(lb, m4),
+                             _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 2), m2), 4));
+      q[2] = _mm256_or_si256(nibbles_high(la), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 4), m2), 4));
+      q[3] = _mm256_or_si256(nibbles_high(lb), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 6), m2), 4));
+      const int8_t* s = sc + half * 8;
+      for (int k = 0; k < 4; ++k) {
+        const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(s[2 * k + 1]), _mm_set1_epi16(s[2 * k]));
+        for (int j = 0; j < N; ++j) {
+          const __m256i p = _mm256_maddubs_epi16(q[k], load32(a[j][i].q + half * 128 + k * 32));
+          isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, scale));
+        }
+      }
+    }
+    for (int j = 0; j < N; ++j) {
+      const __m256i corrected = _mm256_sub_epi32(isum[j], _mm256_setr_epi32(off[j], 0, 0, 0, 0, 0, 0, 0));
+      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * a[j][i].d), _mm256_cvtepi32_ps(corrected), acc[j]);
+    }
+  }
+  for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]);
+}
+
+template <DType T>
+inline __m256 load8(const std::byte* w, int64_t k) {
+  if constexpr (T == DType::f32) return _mm256_loadu_ps(reinterpret_cast<const float*>(w) + k);
+  else if constexpr (T == DType::f16) return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * k)));
+  else
+    return _mm256_castsi256_ps(
+        _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * k))), 16));
+}
+
+template <DType T>
+inline float load1(const std::byte* w, int64_t k) {
+  if constexpr (T == DType::f32) return reinterpret_cast<const float*>(w)[k];
+  uint16_t h;
+  std::memcpy(&h, w + 2 * k, 2);
+  if constexpr (T == DType::f16) return _cvtsh_ss(h);
+  uint32_t u = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+template <DType T, int N>
+void dot_float(const std::byte* w, const std::byte* const* act, int64_t cols, float* out) {
+  const float* a[N];
+  __m256 acc0[N], acc1[N];
+  for (int j = 0; j < N; ++j) {
+    a[j] = reinterpret_cast<const float*>(act[j]);
+    acc0[j] = acc1[j] = _mm256_setzero_ps();
+  }
+  int64_t k = 0;
+  for (; k + 16 <= cols; k += 16) {
+    const __m256 w0 = load8<T>(w, k), w1 = load8<T>(w, k + 8);
+    for (int j = 0; j < N; ++j) {
+      acc0[j] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(a[j] + k), acc0[j]);
+      acc1[j] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(a[j] + k + 8), acc1[j]);
+    }
+  }
+  for (int j = 0; j < N; ++j) {
+    float s = hsum(_mm256_add_ps(acc0[j], acc1[j]));
+    for (int64_t r = k; r < cols; ++r) s += load1<T>(w, r) * a[j][r];
+    out[j] = s;
+  }
+}
+
+// Dispatches on the number of activation rows so each count gets its own unrolled loop.
+template <template <int> class K>
+void by_count(const std::byte* w, const std::byte* const* act, int n, int64_t cols, float* out) {
+  switch (n) {
+    case 1: K<1>::run(w, act, cols, out); break;
+    case 2: K<2>::run(w, act, cols, out); break;
+    case 3: K<3>::run(w, act, cols, out); break;
+    default: K<4>::run(w, act, cols, out); break;
+  }
+}
+
+template <DType T>
+struct D32 {
+  template <int N>
+  struct K {
+    static void run(const std::byte* w, const std::byte* const* a, int64_t c, float* o) { dot32<T, N>(w, a, c, o); }
+  };
+};
+template <DType T>
+struct D45 {
+  template <int N>
+  struct K {
+    static void run(const std::byte* w, const std::byte* const* a, int64_t c, float* o) { dot_q45k<T, N>(w, a, c, o); }
+  };
+};
+template <int N>
+struct D6 {
+  static void run(const std::byte* w, const std::byte* const* a, int64_t c, float* o) { dot_q6k<N>(w, a, c, o); }
+};
+template <DType T>
+struct DF {
+  template <int N>
+  struct K {
+    static void run(const std::byte* w, const std::byte* const* a, int64_t c, float* o) { dot_float<T, N>(w, a, c, o); }
+  };
+};
+
+}  // namespace
+
+RowDot row_dot_avx2(DType t) {
+  switch (t) {
+    case DType::q8_0: return by_count<D32<DType::q8_0>::K>;
+    case DType::q4_0: return by_count<D32<DType::q4_0>::K>;
+    case DType::q5_0: return by_count<D32<DType::q5_0>::K>;
+    case DType::q4_k: return by_count<D45<DType::q4_k>::K>;
+    case DType::q5_k: return by_count<D45<DType::q5_k>::K>;
+    case DType::q6_k: return by_count<D6>;
+    case DType::f32: return by_count<DF<DType::f32>::K>;
+    case DType::f16: return by_count<DF<DType::f16>::K>;
+    case DType::bf16: return by_count<DF<DType::bf16>::K>;
+    default: return nullptr;
+  }
+}
+
+}  // namespace dsinfer::kernels

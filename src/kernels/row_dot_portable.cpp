@@ -1,0 +1,186 @@
+// Portable row kernels: the definition of each weight type's dot product with quantized
+// activations. Integer products are summed exactly; scales are applied per block.
+#include <array>
+
+#include "dsinfer/cpu_features.hpp"
+#include "dsinfer/half.hpp"
+#include "kernels/activations.hpp"
+#include "kernels/row_dot.hpp"
+#include "tensor/block_read.hpp"
+
+namespace dsinfer::kernels {
+namespace {
+
+using blocks::read_f16;
+
+const uint8_t* bytes(const std::byte* p) { return reinterpret_cast<const uint8_t*>(p); }
+
+// Signed values of one 32-value block of q8_0 / q4_0 / q5_0, and its scale.
+float unpack32(DType t, const uint8_t* b, int8_t* w) {
+  if (t == DType::q8_0) {
+    for (int j = 0; j < 32; ++j) w[j] = static_cast<int8_t>(b[2 + j]);
+  } else if (t == DType::q4_0) {
+    for (int j = 0; j < 16; ++j) {
+      w[j] = static_cast<int8_t>((b[2 + j] & 0xf) - 8);
+      w[j + 16] = static_cast<int8_t>((b[2 + j] >> 4) - 8);
+    }
+  } else {  // q5_0: f16 d, 32 high bits, 16 bytes of nibbles
+    const uint32_t qh = blocks::read_u32(b + 2);
+    for (int j = 0; j < 16; ++j) {
+      w[j] = static_cast<int8_t>(((b[6 + j] & 0xf) | (((qh >> j) & 1) << 4)) - 16);
+      w[j + 16] = static_cast<int8_t>(((b[6 + j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - 16);
+    }
+  }
+  return read_f16(b);
+}
+
+template <DType T>
+void dot32(const std::byte* w, const std::byte* const* act, int n, int64_t cols, float* out) {
+  const uint32_t bb = dtype_info(T).block_bytes;
+  for (int j = 0; j < n; ++j) out[j] = 0.0f;
+  int8_t q[32];
+  for (int64_t i = 0; i < cols / 32; ++i) {
+    const float d = unpack32(T, bytes(w) + i * bb, q);
+    for (int j = 0; j < n; ++j) {
+      const ActBlock32& a = reinterpret_cast<const ActBlock32*>(act[j])[i];
+      int s = 0;
+      for (int k = 0; k < 32; ++k) s += q[k] * a.q[k];
+      out[j] += d * a.d * static_cast<float>(s);
+    }
+  }
+}
+
+void scale_min_6bit(const uint8_t* s, int j, int* scale, int* min) {
+  if (j < 4) {
+    *scale = s[j] & 63;
+    *min = s[j + 4] & 63;
+  } else {
+    *scale = (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4);
+    *min = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+  }
+}
+
+// One k-quant super-block as unsigned values plus, per run of 16, an integer scale and
+// an integer offset: value = d * (scale * q) - dmin * min (q4_k, q5_k) or
+// d * scale * (q - 32) (q6_k).
+struct Unpacked256 {
+  uint8_t q[256];
+  int scale[16];
+  int min[16];  // q4_k / q5_k: the min multiplier; q6_k: 32 * scale
+  float d, dmin;
+};
+
+void unpack256(DType t, const uint8_t* b, Unpacked256& u) {
+  if (t == DType::q6_k) {
+    const uint8_t* ql = b;
+    const uint8_t* qh = b + 128;
+    const auto* sc = reinterpret_cast<const int8_t*>(b + 192);
+    u.d = read_f16(b + 208);
+    u.dmin = u.d;
+    for (int half = 0; half < 2; ++half) {
+      const uint8_t* l4 = ql + half * 64;
+      const uint8_t* h2 = qh + half * 32;
+      uint8_t* y = u.q + half * 128;
+      for (int l = 0; l < 32; ++l) {
+        y[l] = static_cast<uint8_t>((l4[l] & 0xf) | ((h2[l] & 3) << 4));
+        y[l + 32] = static_cast<uint8_t>((l4[l + 32] & 0xf) | (((h2[l] >> 2) & 3) << 4));
+        y[l + 64] = static_cast<uint8_t>((l4[l] >> 4) | (((h2[l] >> 4) & 3) << 4));
+        y[l + 96] = static_cast<uint8_t>((l4[l + 32] >> 4) | (((h2[l] >> 6) & 3) << 4));
+      }
+    }
+    for (int g = 0; g < 16; ++g) {
+      u.scale[g] = sc[g];
+      u.min[g] = 32 * sc[g];
+    }
+    return;
+  }
+  u.d = read_f16(b);
+  u.dmin = read_f16(b + 2);
+  const uint8_t* scales = b + 4;
+  const uint8_t* qh = b + 16;                                 // q5_k only
+  const uint8_t* qs = b + (t == DType::q5_k ? 48 : 16);
+  for (int chunk = 0; chunk < 4; ++chunk) {
+    int sc0, m0, sc1, m1;
+    scale_min_6bit(scales, 2 * chunk, &sc0, &m0);
+    scale_min_6bit(scales, 2 * chunk + 1, &sc1, &m1);
+    for (int l = 0; l < 32; ++l) {
+      int lo = qs[chunk * 32 + l] & 0xf, hi = qs[chunk * 32 + l] >> 4;
+      if (t == DType::q5_k) {
+        lo |= ((qh[l] >> (2 * chunk)) & 1) << 4;
+        hi |= ((qh[l] >> (2 * chunk + 1)) & 1) << 4;
+      }
+      u.q[chunk * 64 + l] = static_cast<uint8_t>(lo);
+      u.q[chunk * 64 + 32 + l] = static_cast<uint8_t>(hi);
+    }
+    u.scale[4 * chunk] = u.scale[4 * chunk + 1] = sc0;
+    u.scale[4 * chunk + 2] = u.scale[4 * chunk + 3] = sc1;
+    u.min[4 * chunk] = u.min[4 * chunk + 1] = m0;
+    u.min[4 * chunk + 2] = u.min[4 * chunk + 3] = m1;
+  }
+}
+
+template <DType T>
+void dot256(const std::byte* w, const std::byte* const* act, int n, int64_t cols, float* out) {
+  const uint32_t bb = dtype_info(T).block_bytes;
+  for (int j = 0; j < n; ++j) out[j] = 0.0f;
+  Unpacked256 u;
+  for (int64_t i = 0; i < cols / 256; ++i) {
+    unpack256(T, bytes(w) + i * bb, u);
+    for (int j = 0; j < n; ++j) {
+      const ActBlock256& a = reinterpret_cast<const ActBlock256*>(act[j])[i];
+      int sum = 0, off = 0;
+      for (int g = 0; g < 16; ++g) {
+        int s = 0;
+        for (int k = 0; k < 16; ++k) s += u.q[g * 16 + k] * a.q[g * 16 + k];
+        sum += u.scale[g] * s;
+        off += u.min[g] * a.bsums[g];
+      }
+      out[j] += a.d * (u.d * static_cast<float>(sum) - u.dmin * static_cast<float>(off));
+    }
+  }
+}
+
+template <DType T>
+void dot_float(const std::byte* w, const std::byte* const* act, int n, int64_t cols, float* out) {
+  for (int j = 0; j < n; ++j) {
+    const auto* a = reinterpret_cast<const float*>(act[j]);
+    float s = 0.0f;
+    for (int64_t k = 0; k < cols; ++k) {
+      float v;
+      if constexpr (T == DType::f32) v = reinterpret_cast<const float*>(w)[k];
+      else if constexpr (T == DType::f16) v = f16_to_f32(blocks::read_u16(bytes(w) + 2 * k));
+      else v = bf16_to_f32(blocks::read_u16(bytes(w) + 2 * k));
+      s += v * a[k];
+    }
+    out[j] = s;
+  }
+}
+
+}  // namespace
+
+RowDot row_dot_portable(DType t) {
+  switch (t) {
+    case DType::q8_0: return dot32<DType::q8_0>;
+    case DType::q4_0: return dot32<DType::q4_0>;
+    case DType::q5_0: return dot32<DType::q5_0>;
+    case DType::q4_k: return dot256<DType::q4_k>;
+    case DType::q5_k: return dot256<DType::q5_k>;
+    case DType::q6_k: return dot256<DType::q6_k>;
+    case DType::f32: return dot_float<DType::f32>;
+    case DType::f16: return dot_float<DType::f16>;
+    case DType::bf16: return dot_float<DType::bf16>;
+    default: return nullptr;
+  }
+}
+
+RowDot row_dot(DType t) {
+  static const bool avx2 = [] {
+    const CpuFeatures& f = cpu_features();
+    return f.avx2 && f.fma && f.f16c;
+  }();
+  if (avx2)
+    if (RowDot k = row_dot_avx2(t)) return k;
+  return row_dot_portable(t);
+}
+
+}  // namespace dsinfer::kernels
