@@ -2,7 +2,11 @@
 // 16 heads, kv_lora 512, rope 64, 64 routed experts top-6 + 2 shared of width 1408, first
 // layer dense 10944, vocab 102400) and random weights, deterministic from a seed, encoded
 // with the library's own quantizer. For memory and speed measurements on real-sized files.
-//   make_synthetic_gguf OUT.gguf [--layers N] [--type q8_0|f16|bf16] [--seed S]
+// q4_k_m mimics llama.cpp's Q4_K_M mix: q4_k almost everywhere, q6_k for the output and
+// for ffn_down in the layers llama.cpp gives more bits (first and last eighth, every third
+// between); matrices whose width is not a multiple of 256 (the 1408-wide expert down
+// projections, the 10944-wide dense one) fall back to q5_0, or q8_0 where q6_k was due.
+//   make_synthetic_gguf OUT.gguf [--layers N] [--type q8_0|q4_k_m|f16|bf16] [--seed S]
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -43,7 +47,7 @@ std::vector<std::byte> norm_weights(Rng& rng, int64_t n) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: make_synthetic_gguf OUT.gguf [--layers N] [--type q8_0|f16|bf16] [--seed S]\n");
+    std::fprintf(stderr, "usage: make_synthetic_gguf OUT.gguf [--layers N] [--type q8_0|q4_k_m|f16|bf16] [--seed S]\n");
     return 2;
   }
   std::string out = argv[1], type_name = "q8_0";
@@ -54,7 +58,12 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--type")) type_name = argv[i + 1];
     else if (!std::strcmp(argv[i], "--seed")) seed = std::strtoull(argv[i + 1], nullptr, 10);
   }
-  const DType wt = type_name == "f16" ? DType::f16 : type_name == "bf16" ? DType::bf16 : DType::q8_0;
+  const bool mix = type_name == "q4_k_m";
+  if (!mix && type_name != "q8_0" && type_name != "f16" && type_name != "bf16") {
+    std::fprintf(stderr, "make_synthetic_gguf: unknown --type %s\n", type_name.c_str());
+    return 2;
+  }
+  const DType wt = mix ? DType::q4_k : type_name == "f16" ? DType::f16 : type_name == "bf16" ? DType::bf16 : DType::q8_0;
   const int64_t H = 2048, NH = 16, NOPE = 128, ROPE = 64, V_DIM = 128, KVR = 512, E = 64, K = 6, NS = 2, F = 1408,
                 DENSE = 10944, VOCAB = 102400;
   Rng rng{seed * 0x9e3779b97f4a7c15ull + 1};
@@ -89,15 +98,23 @@ int main(int argc, char** argv) {
   w.set(a + "rope.scaling.original_context_length", GgufValue::of_u32(4096));
   w.set(a + "rope.scaling.yarn_log_multiplier", GgufValue::of_f32(0.0707f));
 
-  auto mat = [&](const std::string& name, std::vector<int64_t> shape) {
+  // The type a matrix gets: `more_bits` marks the tensors Q4_K_M gives q6_k.
+  auto type_for = [&](int64_t cols, bool more_bits) {
+    if (!mix) return wt;
+    if (cols % 256 != 0) return more_bits ? DType::q8_0 : DType::q5_0;
+    return more_bits ? DType::q6_k : DType::q4_k;
+  };
+  auto more_bits_layer = [&](int64_t l) { return l < layers / 8 || l >= 7 * layers / 8 || (l - layers / 8) % 3 == 2; };
+  auto mat = [&](const std::string& name, std::vector<int64_t> shape, bool more_bits = false) {
     int64_t n = 1;
     for (int64_t d : shape) n *= d;
-    w.add_tensor(name, wt, shape, random_tensor(rng, wt, n, 0.02f));
+    const DType t = type_for(shape.back(), more_bits);
+    w.add_tensor(name, t, shape, random_tensor(rng, t, n, 0.02f));
   };
   auto vec = [&](const std::string& name, int64_t n) { w.add_tensor(name, DType::f32, {n}, norm_weights(rng, n)); };
   mat("token_embd.weight", {VOCAB, H});
   vec("output_norm.weight", H);
-  mat("output.weight", {VOCAB, H});
+  mat("output.weight", {VOCAB, H}, true);
   for (int64_t l = 0; l < layers; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
     vec(p + "attn_norm.weight", H);
@@ -111,16 +128,16 @@ int main(int argc, char** argv) {
     if (l == 0) {
       mat(p + "ffn_gate.weight", {DENSE, H});
       mat(p + "ffn_up.weight", {DENSE, H});
-      mat(p + "ffn_down.weight", {H, DENSE});
+      mat(p + "ffn_down.weight", {H, DENSE}, more_bits_layer(l));
       continue;
     }
     w.add_tensor(p + "ffn_gate_inp.weight", DType::f32, {E, H}, random_tensor(rng, DType::f32, E * H, 0.02f));
     mat(p + "ffn_gate_exps.weight", {E, F, H});
     mat(p + "ffn_up_exps.weight", {E, F, H});
-    mat(p + "ffn_down_exps.weight", {E, H, F});
+    mat(p + "ffn_down_exps.weight", {E, H, F}, more_bits_layer(l));
     mat(p + "ffn_gate_shexp.weight", {NS * F, H});
     mat(p + "ffn_up_shexp.weight", {NS * F, H});
-    mat(p + "ffn_down_shexp.weight", {H, NS * F});
+    mat(p + "ffn_down_shexp.weight", {H, NS * F}, more_bits_layer(l));
     std::fprintf(stderr, "\rlayer %lld/%lld", static_cast<long long>(l + 1), static_cast<long long>(layers));
   }
   w.write(out);

@@ -20,5 +20,6 @@ int cmd_sample_gguf(const std::vector<std::string>& args);
 int cmd_logits(const std::vector<std::string>& args);
 int cmd_tokenize(const std::vector<std::string>& args);
 int cmd_detokenize(const std::vector<std::string>& args);
+int cmd_bench(const std::vector<std::string>& args);
 
 }  // namespace cli

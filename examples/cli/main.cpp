@@ -34,6 +34,10 @@ const char* kUsage =
     "                          token ids as a JSON array (one array per {\"text\": ...} line)\n"
     "  detokenize (--model PATH | --tokenizer tokenizer.json) [--skip-special] '[ids]'\n"
     "                          the text of token ids\n"
+    "  bench --model PATH [-p 512] [-n 64] [--threads N] [--reps R] [--depth D] [--chunk C] [--json]\n"
+    "                          prefill and decode tokens/s beside the read bandwidth and sgemm\n"
+    "                          peak measured in the same run (--depth: decode also at a D-token\n"
+    "                          context)\n"
     "  sample-gguf PATH        write a small synthetic GGUF file (a smoke test for info)\n"
     "  version                 print the library version\n";
 
@@ -56,6 +60,7 @@ int main(int argc, char** argv) {
     if (cmd == "tokenize") return cli::cmd_tokenize(args);
     if (cmd == "detokenize") return cli::cmd_detokenize(args);
     if (cmd == "sample-gguf") return cli::cmd_sample_gguf(args);
+    if (cmd == "bench") return cli::cmd_bench(args);
     if (cmd == "version") {
       std::printf("dsinfer %s\nkernels: %s\nphysical cores: %d\n", dsinfer::version_string(),
                   dsinfer::cpu_kernel_family(), dsinfer::physical_core_count());

@@ -48,6 +48,16 @@ class Model {
   // "gguf" or "safetensors"
   const char* format() const;
 
+  // What one decoded token reads from the weights: bytes and multiply-adds of every matrix
+  // it multiplies (routed experts counted top_k times, the embedding as one row). The
+  // decode roofline is weight_bytes / memory bandwidth; attention over the cache comes on
+  // top and grows with the context.
+  struct TokenCost {
+    int64_t weight_bytes = 0;
+    int64_t multiply_adds = 0;
+  };
+  TokenCost token_cost() const;
+
   MlaCache new_cache(int64_t max_tokens) const;
   MoeRouter new_router() const;
 

@@ -17,6 +17,18 @@ float dot_f32_portable(const float* a, const float* b, int64_t n) {
   return (s0 + s1) + (s2 + s3);
 }
 
+void axpy_f32_portable(float a, const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+AxpyF32 axpy_f32() {
+  static const AxpyF32 best = [] {
+    const CpuFeatures& f = cpu_features();
+    return (f.avx2 && f.fma) ? axpy_f32_avx2 : axpy_f32_portable;
+  }();
+  return best;
+}
+
 DotF32 dot_f32() {
   static const DotF32 best = [] {
     const CpuFeatures& f = cpu_features();

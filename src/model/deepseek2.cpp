@@ -1,7 +1,6 @@
-// The deepseek2 family forward pass (DeepSeek-V2, V2-Lite, V2.5, V3, V3.1, R1), one token
-// at a time over the MLA latent cache: attention scores are taken against the cached
-// latent c_kv with W_UK absorbed into the query, values are the latent mixed by the scores
-// and mapped out per head by W_UV. Prefill runs the same path position by position.
+// The deepseek2 family (DeepSeek-V2, V2-Lite, V2.5, V3, V3.1, R1): loading, and the forward
+// pass over a chunk of tokens: MLA attention over the latent cache (mla_attention.hpp),
+// then a dense MLP or DeepSeekMoE (feed_forward.hpp).
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -12,10 +11,13 @@
 
 #include "dsinfer/error.hpp"
 #include "dsinfer/model.hpp"
+#include "kernels/matmul.hpp"
 #include "kernels/matvec.hpp"
 #include "kernels/ops.hpp"
 #include "model/deepseek2_weights.hpp"
 #include "model/dense.hpp"
+#include "model/feed_forward.hpp"
+#include "model/mla_attention.hpp"
 #include "model/rope.hpp"
 #include "model/tensor_source.hpp"
 
@@ -57,19 +59,6 @@ int64_t fp8_block_from_hf(const std::string& text) {
     }
   }
   return 128;
-}
-
-struct Scratch {
-  std::vector<float> x, h, q, qa, kva, attn_out, o, scores, q_abs, lat, ffn_a, ffn_b, ffn_out, acc, router_logits;
-};
-
-void mlp_forward(const MlpWeights& m, const float* x, float* out, Scratch& s, ThreadPool* pool) {
-  s.ffn_a.resize(static_cast<size_t>(m.gate.rows));
-  s.ffn_b.resize(static_cast<size_t>(m.up.rows));
-  kernels::matvec(m.gate, x, s.ffn_a.data(), pool);
-  kernels::matvec(m.up, x, s.ffn_b.data(), pool);
-  kernels::swiglu(s.ffn_a.data(), s.ffn_b.data(), m.gate.rows);
-  kernels::matvec(m.down, s.ffn_a.data(), out, pool);
 }
 
 }  // namespace
@@ -158,6 +147,58 @@ const Tokenizer& Model::require_tokenizer() const {
 
 ThreadPool& Model::pool() const { return *impl_->pool; }
 
+Model::TokenCost Model::token_cost() const {
+  TokenCost cost;
+  auto add = [&](const Matrix& w, double times = 1.0) {
+    cost.weight_bytes += static_cast<int64_t>(times * static_cast<double>(w.rows) * static_cast<double>(w.row_bytes));
+    cost.multiply_adds += static_cast<int64_t>(times * static_cast<double>(w.rows) * static_cast<double>(w.cols));
+  };
+  auto add_mlp = [&](const MlpWeights& m, double times = 1.0) {
+    if (m.gate.empty()) return;
+    add(m.gate, times);
+    add(m.up, times);
+    add(m.down, times);
+  };
+  const Impl& m = *impl_;
+  const ModelConfig& c = m.cfg;
+  if (m.dense) {
+    cost.weight_bytes += static_cast<int64_t>(m.dense->embed.row_bytes);
+    for (const DenseLayer& L : m.dense->layers) {
+      for (const Matrix* w : {&L.wq, &L.wk, &L.wv, &L.wo}) add(*w);
+      add_mlp(L.mlp);
+    }
+    add(m.dense->output);
+    return cost;
+  }
+  cost.weight_bytes += static_cast<int64_t>(m.w.embed.row_bytes);
+  for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
+    const Deepseek2Layer& L = m.w.layers[static_cast<size_t>(l)];
+    for (const Matrix* w : {&L.wq, &L.wq_a, &L.wq_b, &L.wkv_a, &L.wo})
+      if (!w->empty()) add(*w);
+    for (const Matrix& w : L.w_uk) add(w);
+    for (const Matrix& w : L.w_uv) add(w);
+    if (!c.is_moe_layer(l)) {
+      add_mlp(L.dense);
+      continue;
+    }
+    cost.weight_bytes += static_cast<int64_t>(L.router.size() * sizeof(float));
+    cost.multiply_adds += static_cast<int64_t>(L.router.size());
+    // Experts are usually equal in shape and type; average in case they are not.
+    double bytes = 0, macs = 0;
+    for (const MlpWeights& e : L.experts)
+      for (const Matrix* w : {&e.gate, &e.up, &e.down}) {
+        bytes += static_cast<double>(w->rows) * static_cast<double>(w->row_bytes);
+        macs += static_cast<double>(w->rows) * static_cast<double>(w->cols);
+      }
+    const double k = static_cast<double>(c.num_experts_per_tok) / static_cast<double>(L.experts.size());
+    cost.weight_bytes += static_cast<int64_t>(bytes * k);
+    cost.multiply_adds += static_cast<int64_t>(macs * k);
+    add_mlp(L.shared);
+  }
+  add(m.w.output);
+  return cost;
+}
+
 MlaCache Model::new_cache(int64_t max_tokens) const {
   const ModelConfig& c = impl_->cfg;
   if (c.is_dense_arch())  // K and V of every KV head
@@ -199,103 +240,53 @@ void Model::forward(std::span<const int32_t> tokens, MlaCache& cache, MoeRouter&
   const int64_t start = cache.reserve(n);
   router.begin(n);
   ThreadPool* pool = m.pool.get();
-  const float scale = static_cast<float>(c.softmax_scale());
   const float eps = static_cast<float>(c.rms_norm_eps);
+  const int64_t qlr = c.q_lora_rank, kva_w = kvr + rd;
 
-  Scratch s;
-  s.x.resize(H);
-  s.h.resize(H);
-  s.q.resize(static_cast<size_t>(nh * qk));
-  s.qa.resize(static_cast<size_t>(std::max<int64_t>(c.q_lora_rank, 1)));
-  s.kva.resize(static_cast<size_t>(kvr + rd));
-  s.attn_out.resize(static_cast<size_t>(nh * vd));
-  s.o.resize(H);
-  s.q_abs.resize(kvr);
-  s.lat.resize(kvr);
-  s.acc.resize(H);
+  // The whole chunk goes through each layer together: every weight matrix is read once
+  // per chunk and multiplies all its tokens (one token when decoding).
+  std::vector<float> x(static_cast<size_t>(n * H)), h(x.size()), o(x.size());
+  std::vector<float> q(static_cast<size_t>(n * nh * qk)), qa(static_cast<size_t>(n * std::max<int64_t>(qlr, 1)));
+  std::vector<float> kva(static_cast<size_t>(n * kva_w)), att(static_cast<size_t>(n * nh * vd));
+  for (int64_t t = 0; t < n; ++t) kernels::decode_row(m.w.embed, tokens[t], x.data() + t * H);
 
-  for (int64_t t = 0; t < n; ++t) {
-    const int64_t pos = start + t;
-    kernels::decode_row(m.w.embed, tokens[t], s.x.data());
-    for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
-      const Deepseek2Layer& L = m.w.layers[l];
-      kernels::rmsnorm(s.x.data(), L.attn_norm.data(), eps, H, s.h.data());
-
-      if (c.q_lora_rank > 0) {
-        kernels::matvec(L.wq_a, s.h.data(), s.qa.data(), pool);
-        kernels::rmsnorm(s.qa.data(), L.q_a_norm.data(), eps, c.q_lora_rank, s.qa.data());
-        kernels::matvec(L.wq_b, s.qa.data(), s.q.data(), pool);
-      } else {
-        kernels::matvec(L.wq, s.h.data(), s.q.data(), pool);
-      }
-      kernels::matvec(L.wkv_a, s.h.data(), s.kva.data(), pool);
-      std::span<float> latent = cache.latent(l, pos);
+  for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
+    const Deepseek2Layer& L = m.w.layers[l];
+    for (int64_t t = 0; t < n; ++t) kernels::rmsnorm(x.data() + t * H, L.attn_norm.data(), eps, H, h.data() + t * H);
+    {
+      kernels::Activations ha(h.data(), n, H, H);
+      const kernels::MatmulTask tasks[2] = {
+          qlr > 0 ? kernels::MatmulTask{&L.wq_a, &ha, nullptr, n, qa.data(), qlr}
+                  : kernels::MatmulTask{&L.wq, &ha, nullptr, n, q.data(), nh * qk},
+          {&L.wkv_a, &ha, nullptr, n, kva.data(), kva_w}};
+      kernels::matmul(tasks, pool);
+    }
+    if (qlr > 0) {
+      for (int64_t t = 0; t < n; ++t) kernels::rmsnorm(qa.data() + t * qlr, L.q_a_norm.data(), eps, qlr, qa.data() + t * qlr);
+      kernels::matmul(L.wq_b, qa.data(), n, qlr, q.data(), nh * qk, pool);
+    }
+    for (int64_t t = 0; t < n; ++t) {
+      const int64_t pos = start + t;
+      const float* kv = kva.data() + t * kva_w;
       std::span<float> kpe = cache.rope_key(l, pos);
-      kernels::rmsnorm(s.kva.data(), L.kv_a_norm.data(), eps, kvr, latent.data());
-      std::copy(s.kva.begin() + kvr, s.kva.begin() + kvr + rd, kpe.begin());
+      kernels::rmsnorm(kv, L.kv_a_norm.data(), eps, kvr, cache.latent(l, pos).data());
+      std::copy(kv + kvr, kv + kva_w, kpe.begin());
       kernels::rope_interleaved(kpe.data(), rd, m.rope.inv_freq.data(), static_cast<double>(pos), m.rope.mscale);
-
-      const int64_t ctx = pos + 1;
-      s.scores.resize(static_cast<size_t>(ctx));
-      for (int64_t hd = 0; hd < nh; ++hd) {
-        float* qh = s.q.data() + hd * qk;
-        float* qpe = qh + nope;
-        kernels::rope_interleaved(qpe, rd, m.rope.inv_freq.data(), static_cast<double>(pos), m.rope.mscale);
-        // Absorb W_UK: q_abs = W_UK^T q_nope, so q_abs . c_kv == q_nope . k_nope.
-        if (L.w_uk_is_transposed) kernels::matvec(L.w_uk[hd], qh, s.q_abs.data(), nullptr);
-        else kernels::matvec_transposed(L.w_uk[hd], qh, s.q_abs.data());
-        for (int64_t p = 0; p < ctx; ++p) {
-          const float* cl = cache.latent(l, p).data();
-          const float* kp = cache.rope_key(l, p).data();
-          float d = 0.0f;
-          for (int64_t i = 0; i < kvr; ++i) d += s.q_abs[i] * cl[i];
-          for (int64_t i = 0; i < rd; ++i) d += qpe[i] * kp[i];
-          s.scores[p] = d * scale;
-        }
-        kernels::softmax(s.scores.data(), ctx);
-        std::fill(s.lat.begin(), s.lat.end(), 0.0f);
-        for (int64_t p = 0; p < ctx; ++p) {
-          const float* cl = cache.latent(l, p).data();
-          const float w = s.scores[p];
-          for (int64_t i = 0; i < kvr; ++i) s.lat[i] += w * cl[i];
-        }
-        kernels::matvec(L.w_uv[hd], s.lat.data(), s.attn_out.data() + hd * vd, nullptr);
-      }
-      kernels::matvec(L.wo, s.attn_out.data(), s.o.data(), pool);
-      for (int64_t i = 0; i < H; ++i) s.x[i] += s.o[i];
-
-      kernels::rmsnorm(s.x.data(), L.ffn_norm.data(), eps, H, s.h.data());
-      if (!c.is_moe_layer(l)) {
-        mlp_forward(L.dense, s.h.data(), s.o.data(), s, pool);
-        for (int64_t i = 0; i < H; ++i) s.x[i] += s.o[i];
-        continue;
-      }
-      const int64_t E = c.n_routed_experts;
-      s.router_logits.resize(static_cast<size_t>(E));
-      for (int64_t e = 0; e < E; ++e) {
-        const float* row = L.router.data() + e * H;
-        float d = 0.0f;
-        for (int64_t i = 0; i < H; ++i) d += row[i] * s.h[i];
-        s.router_logits[e] = d;
-      }
-      const auto choice = router.route(l, t, s.router_logits, L.router_bias);
-      std::fill(s.acc.begin(), s.acc.end(), 0.0f);
-      for (const ExpertChoice& ch : choice) {
-        mlp_forward(L.experts[ch.expert], s.h.data(), s.o.data(), s, pool);
-        for (int64_t i = 0; i < H; ++i) s.acc[i] += ch.weight * s.o[i];
-      }
-      if (!L.shared.gate.empty()) {
-        mlp_forward(L.shared, s.h.data(), s.o.data(), s, pool);
-        for (int64_t i = 0; i < H; ++i) s.acc[i] += s.o[i];
-      }
-      for (int64_t i = 0; i < H; ++i) s.x[i] += s.acc[i];
+      for (int64_t hd = 0; hd < nh; ++hd)
+        kernels::rope_interleaved(q.data() + (t * nh + hd) * qk + nope, rd, m.rope.inv_freq.data(),
+                                  static_cast<double>(pos), m.rope.mscale);
     }
-    if (all_logits || t == n - 1) {
-      kernels::rmsnorm(s.x.data(), m.w.out_norm.data(), eps, H, s.h.data());
-      float* out = logits.data() + (all_logits ? t * V : 0);
-      kernels::matvec(m.w.output, s.h.data(), out, pool);
-    }
+    mla_attention(c, L, cache, l, start, n, q.data(), att.data(), pool);
+    kernels::matmul(L.wo, att.data(), n, nh * vd, o.data(), H, pool);
+    for (int64_t i = 0; i < n * H; ++i) x[i] += o[i];
+
+    for (int64_t t = 0; t < n; ++t) kernels::rmsnorm(x.data() + t * H, L.ffn_norm.data(), eps, H, h.data() + t * H);
+    if (c.is_moe_layer(l)) moe_forward(c, L, l, h.data(), n, router, x.data(), pool);
+    else mlp_forward(L.dense, h.data(), n, H, x.data(), pool);
   }
+  const int64_t first = all_logits ? 0 : n - 1;
+  for (int64_t t = first; t < n; ++t) kernels::rmsnorm(x.data() + t * H, m.w.out_norm.data(), eps, H, h.data() + t * H);
+  kernels::matmul(m.w.output, h.data() + first * H, n - first, H, logits.data(), V, pool);
   cache.commit(n);
 }
 
