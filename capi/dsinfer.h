@@ -177,7 +177,11 @@ typedef struct dsi_token_event {
   size_t n_top;
 } dsi_token_event;
 
-/* Called for each generated token; return 0 to cancel, anything else to go on. */
+/* Called for each generated token; return 0 to cancel, anything else to go on. After a
+ * cancel there are no further calls. The cancelled token counts in n_generated but is not
+ * fed to the context (n_past is one less than prompt + n_generated). A callback runs on
+ * the thread that called generate, between forward passes: cancelling takes effect at the
+ * next token, not inside a prefill. */
 typedef int (*dsi_token_fn)(const dsi_token_event *event, void *user);
 
 typedef enum dsi_stop_reason {

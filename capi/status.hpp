@@ -1,6 +1,7 @@
 // Turning C++ failures into C ABI statuses; every entry point body runs inside guard().
 #pragma once
 
+#include <cxxabi.h>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -18,12 +19,16 @@ struct BufferTooSmall : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Not noexcept: a host thread ended by pthread_exit or pthread_cancel inside a call
+// unwinds with abi::__forced_unwind, which must pass through (swallowing it aborts).
 template <typename F>
-dsi_status guard(F&& body) noexcept {
+dsi_status guard(F&& body) {
   try {
     set_last_error("");
     body();
     return DSI_OK;
+  } catch (abi::__forced_unwind&) {
+    throw;
   } catch (const BufferTooSmall& e) {
     set_last_error(e.what());
     return DSI_ERR_BUFFER_TOO_SMALL;

@@ -234,6 +234,7 @@ void Model::forward(std::span<const int32_t> tokens, MlaCache& cache, MoeRouter&
       throw Error(ErrorCode::invalid_argument, "forward: token id " + std::to_string(t) + " is outside the vocabulary [0, " +
                                                    std::to_string(V) + ")");
   if (m.dense) {
+    router.begin(n);  // no routing, but the record says which tokens the call had
     dense_forward(c, *m.dense, m.rope, m.pool.get(), tokens, cache, logits, all_logits);
     return;
   }

@@ -113,6 +113,9 @@ GenerateResult Session::generate_tokens(std::span<const int32_t> prompt, const G
   if (p.max_tokens < 0) throw Error(ErrorCode::invalid_argument, "max_tokens must be >= 0");
   for (const auto& s : p.stop)
     if (s.empty()) throw Error(ErrorCode::invalid_argument, "a stop string is empty");
+  // Everything that can refuse the request is checked before the prompt enters the cache,
+  // so a refused call leaves the session as it was.
+  Sampler sampler(p.sampling);
   GenerateResult r;
   r.prompt_tokens = static_cast<int64_t>(prompt.size());
   auto t0 = Clock::now();
@@ -120,7 +123,6 @@ GenerateResult Session::generate_tokens(std::span<const int32_t> prompt, const G
   prefill(prompt);
   r.prefill_seconds = since(t0);
 
-  Sampler sampler(p.sampling);
   const auto tokenizer = model_->tokenizer();
   std::unique_ptr<StreamingDecoder> detok;
   if (tokenizer) detok = std::make_unique<StreamingDecoder>(tokenizer, true);
@@ -178,7 +180,8 @@ GenerateResult Session::generate_tokens(std::span<const int32_t> prompt, const G
   }
   if (r.stop != StopReason::stop_string && detok) {
     r.text += detok->flush();
-    if (r.text.size() > emitted && on_token) {
+    // A host that cancelled hears nothing more.
+    if (r.text.size() > emitted && on_token && r.stop != StopReason::cancelled) {
       TokenEvent tail{-1, r.text.substr(emitted), 0.0f, {}};
       on_token(tail);
     }

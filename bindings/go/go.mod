@@ -1,0 +1,3 @@
+module dsinfer.dev/dsinfer
+
+go 1.19
