@@ -6,11 +6,14 @@
 // for ffn_down in the layers llama.cpp gives more bits (first and last eighth, every third
 // between); matrices whose width is not a multiple of 256 (the 1408-wide expert down
 // projections, the 10944-wide dense one) fall back to q5_0, or q8_0 where q6_k was due.
-//   make_synthetic_gguf OUT.gguf [--layers N] [--type q8_0|q4_k_m|f16|bf16] [--seed S]
+// --shape picks DeepSeek-V2-Lite (default) or an R1-Distill dense shape (Qwen2.5-1.5B, Llama-3.1-8B).
+//   make_synthetic_gguf OUT.gguf [--shape v2-lite|qwen2-1.5b|llama-8b] [--layers N]
+//                      [--type q8_0|q4_k_m|f16|bf16] [--seed S]
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,21 +46,79 @@ std::vector<std::byte> norm_weights(Rng& rng, int64_t n) {
   return quantize(DType::f32, v);
 }
 
+// The R1-Distill dense shapes: Qwen2.5-1.5B (tied embeddings, q/k/v biases) and
+// Llama-3.1-8B.
+struct DenseShape {
+  const char* arch;
+  int64_t layers, hidden, heads, kv_heads, head_dim, ffn, vocab;
+  bool tied, bias;
+  float rope_base;
+};
+constexpr DenseShape kQwen15{"qwen2", 28, 1536, 12, 2, 128, 8960, 151936, true, true, 1e4f};
+constexpr DenseShape kLlama8{"llama", 32, 4096, 32, 8, 128, 14336, 128256, false, false, 5e5f};
+
+void add_dense(GgufWriter& w, Rng& rng, const DenseShape& d, int64_t layers,
+               const std::function<void(const std::string&, std::vector<int64_t>, bool)>& mat) {
+  auto vec = [&](const std::string& name, int64_t n) { w.add_tensor(name, DType::f32, {n}, norm_weights(rng, n)); };
+  const std::string a = std::string(d.arch) + ".";
+  w.set("general.architecture", GgufValue::of_string(d.arch));
+  w.set("general.name", GgufValue::of_string(std::string("synthetic R1-Distill ") + d.arch + " shapes (random weights)"));
+  w.set(a + "block_count", GgufValue::of_u32(static_cast<uint32_t>(layers)));
+  w.set(a + "context_length", GgufValue::of_u32(131072));
+  w.set(a + "embedding_length", GgufValue::of_u32(static_cast<uint32_t>(d.hidden)));
+  w.set(a + "feed_forward_length", GgufValue::of_u32(static_cast<uint32_t>(d.ffn)));
+  w.set(a + "attention.head_count", GgufValue::of_u32(static_cast<uint32_t>(d.heads)));
+  w.set(a + "attention.head_count_kv", GgufValue::of_u32(static_cast<uint32_t>(d.kv_heads)));
+  w.set(a + "rope.freq_base", GgufValue::of_f32(d.rope_base));
+  w.set(a + "attention.layer_norm_rms_epsilon", GgufValue::of_f32(1e-6f));
+  w.set(a + "vocab_size", GgufValue::of_u32(static_cast<uint32_t>(d.vocab)));
+  mat("token_embd.weight", {d.vocab, d.hidden}, false);
+  vec("output_norm.weight", d.hidden);
+  if (!d.tied) mat("output.weight", {d.vocab, d.hidden}, true);
+  const int64_t q = d.heads * d.head_dim, kv = d.kv_heads * d.head_dim;
+  for (int64_t l = 0; l < layers; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    vec(p + "attn_norm.weight", d.hidden);
+    mat(p + "attn_q.weight", {q, d.hidden}, false);
+    mat(p + "attn_k.weight", {kv, d.hidden}, false);
+    mat(p + "attn_v.weight", {kv, d.hidden}, true);
+    if (d.bias) {
+      w.add_tensor(p + "attn_q.bias", DType::f32, {q}, random_tensor(rng, DType::f32, q, 0.02f));
+      w.add_tensor(p + "attn_k.bias", DType::f32, {kv}, random_tensor(rng, DType::f32, kv, 0.02f));
+      w.add_tensor(p + "attn_v.bias", DType::f32, {kv}, random_tensor(rng, DType::f32, kv, 0.02f));
+    }
+    mat(p + "attn_output.weight", {d.hidden, q}, false);
+    vec(p + "ffn_norm.weight", d.hidden);
+    mat(p + "ffn_gate.weight", {d.ffn, d.hidden}, false);
+    mat(p + "ffn_up.weight", {d.ffn, d.hidden}, false);
+    mat(p + "ffn_down.weight", {d.hidden, d.ffn}, true);
+    std::fprintf(stderr, "\rlayer %lld/%lld", static_cast<long long>(l + 1), static_cast<long long>(layers));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: make_synthetic_gguf OUT.gguf [--layers N] [--type q8_0|q4_k_m|f16|bf16] [--seed S]\n");
+    std::fprintf(stderr, "usage: make_synthetic_gguf OUT.gguf [--shape v2-lite|qwen2-1.5b|llama-8b] [--layers N] "
+                         "[--type q8_0|q4_k_m|f16|bf16] [--seed S]\n");
     return 2;
   }
-  std::string out = argv[1], type_name = "q8_0";
-  int64_t layers = 27;
+  std::string out = argv[1], type_name = "q8_0", shape = "v2-lite";
+  int64_t layers = -1;
   uint64_t seed = 1;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--layers")) layers = std::atoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--type")) type_name = argv[i + 1];
     else if (!std::strcmp(argv[i], "--seed")) seed = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--shape")) shape = argv[i + 1];
   }
+  const DenseShape* dense = shape == "qwen2-1.5b" ? &kQwen15 : shape == "llama-8b" ? &kLlama8 : nullptr;
+  if (!dense && shape != "v2-lite") {
+    std::fprintf(stderr, "make_synthetic_gguf: unknown --shape %s (v2-lite, qwen2-1.5b, llama-8b)\n", shape.c_str());
+    return 2;
+  }
+  if (layers < 0) layers = dense ? dense->layers : 27;
   const bool mix = type_name == "q4_k_m";
   if (!mix && type_name != "q8_0" && type_name != "f16" && type_name != "bf16") {
     std::fprintf(stderr, "make_synthetic_gguf: unknown --type %s\n", type_name.c_str());
@@ -112,6 +173,13 @@ int main(int argc, char** argv) {
     w.add_tensor(name, t, shape, random_tensor(rng, t, n, 0.02f));
   };
   auto vec = [&](const std::string& name, int64_t n) { w.add_tensor(name, DType::f32, {n}, norm_weights(rng, n)); };
+  if (dense) {
+    w = GgufWriter();  // the deepseek2 keys above do not apply
+    add_dense(w, rng, *dense, layers, mat);
+    w.write(out);
+    std::fprintf(stderr, "\nwrote %s\n", out.c_str());
+    return 0;
+  }
   mat("token_embd.weight", {VOCAB, H});
   vec("output_norm.weight", H);
   mat("output.weight", {VOCAB, H}, true);

@@ -80,14 +80,20 @@ void dot32(const std::byte* w, const std::byte* const* act, int64_t cols, float*
   for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]);
 }
 
-void scale_min_6bit(const uint8_t* s, int j, int* scale, int* min) {
-  if (j < 4) {
-    *scale = s[j] & 63;
-    *min = s[j + 4] & 63;
-  } else {
-    *scale = (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4);
-    *min = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-  }
+// The eight 6-bit scales and mins of a q4_k / q5_k super-block, from their 12 bytes: the
+// low six bits of bytes 0-7 hold scales and mins 0-3; bytes 8-11 hold the low nibbles of
+// scales and mins 4-7, whose top two bits sit in the spare top bits of bytes 0-7.
+inline void unpack_scales_mins(const uint8_t* s, uint8_t* sc, uint8_t* mn) {
+  uint32_t w[3];
+  std::memcpy(w, s, 12);
+  const uint32_t six = 0x3f3f3f3f, nib = 0x0f0f0f0f, two = 0x03030303;
+  const uint32_t scales_lo = w[0] & six, mins_lo = w[1] & six;
+  const uint32_t scales_hi = (w[2] & nib) | (((w[0] >> 6) & two) << 4);
+  const uint32_t mins_hi = ((w[2] >> 4) & nib) | (((w[1] >> 6) & two) << 4);
+  std::memcpy(sc, &scales_lo, 4);
+  std::memcpy(sc + 4, &scales_hi, 4);
+  std::memcpy(mn, &mins_lo, 4);
+  std::memcpy(mn + 4, &mins_hi, 4);
 }
 
 // q4_k and q5_k: eight 32-value groups, value = d * scale * q - dmin * min.
@@ -106,8 +112,10 @@ void dot_q45k(const std::byte* w, const std::byte* const* act, int64_t cols, flo
   for (int64_t i = 0; i < cols / 256; ++i) {
     const uint8_t* b = u8(w) + i * bb;
     const float d = f16(b), dmin = f16(b + 2);
-    int sc[8], mn[8];
-    for (int k = 0; k < 8; ++k) scale_min_6bit(b + 4, k, &sc[k], &mn[k]);
+    uint8_t sc[8], mn[8];
+    unpack_scales_mins(b + 4, sc, mn);
+    // The mins meet the activations only through their sums per 32 values.
+    const __m128i mins16 = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn)));
     const uint8_t* qs = b + (five ? 48 : 16);
     __m256i qh = five ? load32(b + 16) : _mm256_setzero_si256();
     __m256i isum[N];
@@ -131,9 +139,12 @@ void dot_q45k(const std::byte* w, const std::byte* const* act, int64_t cols, flo
       }
     }
     for (int j = 0; j < N; ++j) {
-      const int16_t* bs = a[j][i].bsums;
-      int m = 0;
-      for (int k = 0; k < 8; ++k) m += mn[k] * (bs[2 * k] + bs[2 * k + 1]);
+      const __m128i bs_lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[j][i].bsums));
+      const __m128i bs_hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[j][i].bsums + 8));
+      __m128i m4 = _mm_madd_epi16(mins16, _mm_hadd_epi16(bs_lo, bs_hi));
+      m4 = _mm_add_epi32(m4, _mm_shuffle_epi32(m4, 0x4e));
+      m4 = _mm_add_epi32(m4, _mm_shuffle_epi32(m4, 0xb1));
+      const int m = _mm_cvtsi128_si32(m4);
       acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * a[j][i].d), _mm256_cvtepi32_ps(isum[j]), acc[j]);
       mins[j] += dmin * a[j][i].d * static_cast<float>(m);
     }
@@ -156,12 +167,11 @@ void dot_q6k(const std::byte* w, const std::byte* const* act, int64_t cols, floa
     const auto* sc = reinterpret_cast<const int8_t*>(b + 192);
     const float d = f16(b + 208);
     __m256i isum[N];
-    int off[N];
+    const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
     for (int j = 0; j < N; ++j) {
-      isum[j] = _mm256_setzero_si256();
-      int o = 0;
-      for (int g = 0; g < 16; ++g) o += sc[g] * a[j][i].bsums[g];
-      off[j] = 32 * o;
+      // The -32 offset, through the activations' sums per 16: subtracted from the total.
+      const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[j][i].bsums));
+      isum[j] = _mm256_mullo_epi32(_mm256_madd_epi16(scales16, bs), _mm256_set1_epi32(-32));
     }
     for (int half = 0; half < 2; ++half) {
       const uint8_t* l4 = b + half * 64;
@@ -181,10 +191,8 @@ void dot_q6k(const std::byte* w, const std::byte* const* act, int64_t cols, floa
         }
       }
     }
-    for (int j = 0; j < N; ++j) {
-      const __m256i corrected = _mm256_sub_epi32(isum[j], _mm256_setr_epi32(off[j], 0, 0, 0, 0, 0, 0, 0));
-      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * a[j][i].d), _mm256_cvtepi32_ps(corrected), acc[j]);
-    }
+    for (int j = 0; j < N; ++j)
+      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * a[j][i].d), _mm256_cvtepi32_ps(isum[j]), acc[j]);
   }
   for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]);
 }

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/dot.hpp"
+#include "kernels/matmul.hpp"
 #include "kernels/matvec.hpp"
 #include "kernels/ops.hpp"
+#include "model/feed_forward.hpp"
 #include "model/weight_binder.hpp"
 
 namespace dsinfer {
@@ -68,70 +71,78 @@ void dense_forward(const ModelConfig& c, const DenseWeights& w, const RopeFreque
                    std::span<const int32_t> tokens, MlaCache& cache, std::span<float> logits, bool all_logits) {
   const int64_t n = static_cast<int64_t>(tokens.size());
   const int64_t H = c.hidden_size, V = c.vocab_size, hd = c.head_dim, nh = c.num_attention_heads, nkv = c.num_key_value_heads;
-  const int64_t group = nh / nkv;
+  const int64_t group = nh / nkv, qw = nh * hd, kvw = nkv * hd;
   const float eps = static_cast<float>(c.rms_norm_eps);
   const float scale = static_cast<float>(c.softmax_scale());
   std::vector<float> inv_freq(rope.inv_freq);
   for (size_t i = 0; i < w.rope_freq_factors.size() && i < inv_freq.size(); ++i) inv_freq[i] /= w.rope_freq_factors[i];
+  auto rotate = [&](float* v, double pos) {
+    if (c.rope_interleaved) kernels::rope_interleaved(v, hd, inv_freq.data(), pos, 1.0f);
+    else rope_halves(v, hd, inv_freq.data(), pos);
+  };
+  const kernels::DotF32 dot = kernels::dot_f32();
+  const kernels::AxpyF32 axpy = kernels::axpy_f32();
 
-  std::vector<float> x(H), h(H), q(nh * hd), attn(nh * hd), o(H), scores, ga(c.intermediate_size), ua(c.intermediate_size);
+  // The chunk goes through each layer together, as in the deepseek2 forward pass.
+  std::vector<float> x(static_cast<size_t>(n * H)), h(x.size()), o(x.size());
+  std::vector<float> q(static_cast<size_t>(n * qw)), k(static_cast<size_t>(n * kvw)), v(k.size()), attn(q.size());
   const int64_t start = cache.reserve(n);
-  for (int64_t t = 0; t < n; ++t) {
-    const int64_t pos = start + t;
-    kernels::decode_row(w.embed, tokens[t], x.data());
-    for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
-      const DenseLayer& L = w.layers[l];
-      kernels::rmsnorm(x.data(), L.attn_norm.data(), eps, H, h.data());
-      float* k = cache.latent(l, pos).data();   // K of every KV head
-      float* v = cache.rope_key(l, pos).data(); // V of every KV head
-      kernels::matvec(L.wq, h.data(), q.data(), pool);
-      kernels::matvec(L.wk, h.data(), k, pool);
-      kernels::matvec(L.wv, h.data(), v, pool);
+  for (int64_t t = 0; t < n; ++t) kernels::decode_row(w.embed, tokens[t], x.data() + t * H);
+  for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
+    const DenseLayer& L = w.layers[l];
+    for (int64_t t = 0; t < n; ++t) kernels::rmsnorm(x.data() + t * H, L.attn_norm.data(), eps, H, h.data() + t * H);
+    {
+      kernels::Activations ha(h.data(), n, H, H);
+      const kernels::MatmulTask tasks[3] = {{&L.wq, &ha, nullptr, n, q.data(), qw},
+                                            {&L.wk, &ha, nullptr, n, k.data(), kvw},
+                                            {&L.wv, &ha, nullptr, n, v.data(), kvw}};
+      kernels::matmul(tasks, pool);
+    }
+    for (int64_t t = 0; t < n; ++t) {
+      const double pos = static_cast<double>(start + t);
+      float* qt = q.data() + t * qw;
+      float* kc = cache.latent(l, start + t).data();   // K of every KV head
+      float* vc = cache.rope_key(l, start + t).data(); // V of every KV head
+      std::copy(k.begin() + t * kvw, k.begin() + (t + 1) * kvw, kc);
+      std::copy(v.begin() + t * kvw, v.begin() + (t + 1) * kvw, vc);
       if (!L.bq.empty()) {
-        for (int64_t i = 0; i < nh * hd; ++i) q[i] += L.bq[i];
-        for (int64_t i = 0; i < nkv * hd; ++i) k[i] += L.bk[i], v[i] += L.bv[i];
+        for (int64_t i = 0; i < qw; ++i) qt[i] += L.bq[i];
+        for (int64_t i = 0; i < kvw; ++i) kc[i] += L.bk[i], vc[i] += L.bv[i];
       }
-      for (int64_t hh = 0; hh < nh; ++hh) {
-        if (c.rope_interleaved) kernels::rope_interleaved(q.data() + hh * hd, hd, inv_freq.data(), static_cast<double>(pos), 1.0f);
-        else rope_halves(q.data() + hh * hd, hd, inv_freq.data(), static_cast<double>(pos));
-      }
-      for (int64_t kh = 0; kh < nkv; ++kh) {
-        if (c.rope_interleaved) kernels::rope_interleaved(k + kh * hd, hd, inv_freq.data(), static_cast<double>(pos), 1.0f);
-        else rope_halves(k + kh * hd, hd, inv_freq.data(), static_cast<double>(pos));
-      }
-      const int64_t ctx = pos + 1;
-      scores.resize(static_cast<size_t>(ctx));
-      for (int64_t hh = 0; hh < nh; ++hh) {
-        const int64_t kv = hh / group;
-        const float* qh = q.data() + hh * hd;
-        for (int64_t p = 0; p < ctx; ++p) {
-          const float* kp = cache.latent(l, p).data() + kv * hd;
-          float d = 0;
-          for (int64_t i = 0; i < hd; ++i) d += qh[i] * kp[i];
-          scores[p] = d * scale;
-        }
-        kernels::softmax(scores.data(), ctx);
-        float* out = attn.data() + hh * hd;
-        std::fill(out, out + hd, 0.0f);
-        for (int64_t p = 0; p < ctx; ++p) {
-          const float* vp = cache.rope_key(l, p).data() + kv * hd;
-          for (int64_t i = 0; i < hd; ++i) out[i] += scores[p] * vp[i];
+      for (int64_t hh = 0; hh < nh; ++hh) rotate(qt + hh * hd, pos);
+      for (int64_t kh = 0; kh < nkv; ++kh) rotate(kc + kh * hd, pos);
+    }
+    // Heads split across the pool; each thread walks the cached positions once.
+    const float* kcache = cache.latent(l, 0).data();
+    const float* vcache = cache.rope_key(l, 0).data();
+    const int64_t ctx_max = start + n;
+    auto heads = [&](int64_t h0, int64_t h1) {
+      std::vector<float> scores(static_cast<size_t>((h1 - h0) * ctx_max));
+      for (int64_t t = 0; t < n; ++t) {
+        const int64_t ctx = start + t + 1;
+        for (int64_t p = 0; p < ctx; ++p)
+          for (int64_t hh = h0; hh < h1; ++hh)
+            scores[(hh - h0) * ctx_max + p] =
+                dot(q.data() + t * qw + hh * hd, kcache + p * kvw + (hh / group) * hd, hd) * scale;
+        for (int64_t hh = h0; hh < h1; ++hh) {
+          float* s = scores.data() + (hh - h0) * ctx_max;
+          kernels::softmax(s, ctx);
+          float* out = attn.data() + t * qw + hh * hd;
+          std::fill(out, out + hd, 0.0f);
+          for (int64_t p = 0; p < ctx; ++p) axpy(s[p], vcache + p * kvw + (hh / group) * hd, out, hd);
         }
       }
-      kernels::matvec(L.wo, attn.data(), o.data(), pool);
-      for (int64_t i = 0; i < H; ++i) x[i] += o[i];
-      kernels::rmsnorm(x.data(), L.ffn_norm.data(), eps, H, h.data());
-      kernels::matvec(L.mlp.gate, h.data(), ga.data(), pool);
-      kernels::matvec(L.mlp.up, h.data(), ua.data(), pool);
-      kernels::swiglu(ga.data(), ua.data(), c.intermediate_size);
-      kernels::matvec(L.mlp.down, ga.data(), o.data(), pool);
-      for (int64_t i = 0; i < H; ++i) x[i] += o[i];
-    }
-    if (all_logits || t == n - 1) {
-      kernels::rmsnorm(x.data(), w.out_norm.data(), eps, H, h.data());
-      kernels::matvec(w.output, h.data(), logits.data() + (all_logits ? t * V : 0), pool);
-    }
+    };
+    if (pool && nh > 1) pool->parallel_for(nh, heads, 1);
+    else heads(0, nh);
+    kernels::matmul(L.wo, attn.data(), n, qw, o.data(), H, pool);
+    for (int64_t i = 0; i < n * H; ++i) x[i] += o[i];
+    for (int64_t t = 0; t < n; ++t) kernels::rmsnorm(x.data() + t * H, L.ffn_norm.data(), eps, H, h.data() + t * H);
+    mlp_forward(L.mlp, h.data(), n, H, x.data(), pool);
   }
+  const int64_t first = all_logits ? 0 : n - 1;
+  for (int64_t t = first; t < n; ++t) kernels::rmsnorm(x.data() + t * H, w.out_norm.data(), eps, H, h.data() + t * H);
+  kernels::matmul(w.output, h.data() + first * H, n - first, H, logits.data(), V, pool);
   cache.commit(n);
 }
 
