@@ -26,8 +26,14 @@ class ThreadPool {
   // several host threads take turns; a call from inside a job runs inline on one thread.
   void run(const std::function<void(int, int)>& fn);
 
+  // For jobs that pull their work from a shared queue: calls fn(thread_index, n_threads)
+  // on the calling thread and on each worker that wakes before the caller's own call
+  // returns; a worker that wakes later (its core busy with other programs) skips the job
+  // instead of making everyone wait for it.
+  void run_shared(const std::function<void(int, int)>& fn);
+
   // Splits [0, n) into contiguous ranges of at least `grain` items, one per thread, and
-  // calls fn(begin, end) for each non-empty range.
+  // calls fn(begin, end) for each non-empty range (on whichever threads are running).
   void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t grain = 1);
 
  private:

@@ -78,13 +78,13 @@ void matmul(std::span<const MatmulTask> tasks, ThreadPool* pool) {
     const int64_t r0 = (u - first_unit[k]) * kRowsPerUnit;
     run_rows(tasks[k], r0, std::min(tasks[k].w->rows, r0 + kRowsPerUnit));
   };
-  // Below ~64K multiply-adds waking the other threads costs more than it saves.
-  if (!pool || pool->size() == 1 || work < (1 << 16) || units == 1) {
+  // Below ~128K multiply-adds waking the other threads costs more than it saves.
+  if (!pool || pool->size() == 1 || work < (1 << 17) || units == 1) {
     for (int64_t u = 0; u < units; ++u) do_unit(u);
     return;
   }
   std::atomic<int64_t> next{0};
-  pool->run([&](int, int) {
+  pool->run_shared([&](int, int) {
     for (int64_t u; (u = next.fetch_add(1, std::memory_order_relaxed)) < units;) do_unit(u);
   });
 }

@@ -133,7 +133,7 @@ void dense_forward(const ModelConfig& c, const DenseWeights& w, const RopeFreque
         }
       }
     };
-    if (pool && nh > 1) pool->parallel_for(nh, heads, 1);
+    if (pool && nh > 1 && nh * n * ctx_max * 2 * hd >= (1 << 17)) pool->parallel_for(nh, heads, 1);
     else heads(0, nh);
     kernels::matmul(L.wo, attn.data(), n, qw, o.data(), H, pool);
     for (int64_t i = 0; i < n * H; ++i) x[i] += o[i];

@@ -54,7 +54,8 @@ void mla_attention(const ModelConfig& c, const Deepseek2Layer& L, const MlaCache
     for (int64_t j = 0; j < g; ++j)
       kernels::matmul(L.w_uv[h0 + j], mixed.data() + j * n * kvr, n, kvr, out + (h0 + j) * vd, nh * vd, nullptr);
   };
-  if (pool && nh > 1) pool->parallel_for(nh, heads, 1);
+  const int64_t work = nh * n * ctx_max * (2 * kvr + rd);  // multiply-adds, roughly
+  if (pool && nh > 1 && work >= (1 << 17)) pool->parallel_for(nh, heads, 1);
   else heads(0, nh);
 }
 

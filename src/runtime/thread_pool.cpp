@@ -37,8 +37,11 @@ struct ThreadPool::State {
   std::vector<std::thread> workers;
   std::mutex submit;  // one job at a time; concurrent callers queue here
   const std::function<void(int, int)>* job = nullptr;
+  bool shared = false;              // run_shared(): late workers may skip the job
+  std::atomic<bool> closed{false};  // run_shared(): the caller is done; no one may join
   std::atomic<uint64_t> generation{0};
-  std::atomic<int> pending{0};
+  std::atomic<int> pending{0};      // run(): workers yet to finish
+  std::atomic<int> running{0};      // workers inside any job
   std::atomic<bool> stop{false};
   std::mutex error_mutex;
   std::exception_ptr error;
@@ -64,9 +67,45 @@ struct ThreadPool::State {
       generation.wait(seen, std::memory_order_acquire);
       seen = generation.load(std::memory_order_acquire);
       if (stop.load(std::memory_order_acquire)) return;
+      // Announce before looking at the job, then make sure it is still the job this
+      // wake-up was for: a worker that slept through a shared job must not run a later
+      // job's share under the earlier job's rules.
+      running.fetch_add(1, std::memory_order_seq_cst);
+      if (generation.load(std::memory_order_seq_cst) != seen) {
+        leave();
+        seen = 0;  // not the current generation: the next turn takes the newer job at once
+        continue;
+      }
+      // closed is only ever set for a shared job whose caller has finished with it.
+      if (closed.load(std::memory_order_seq_cst)) {
+        leave();
+        continue;
+      }
+      if (shared) {
+        run_one(index);
+        leave();
+        continue;
+      }
       run_one(index);
+      leave();
       if (pending.fetch_sub(1, std::memory_order_acq_rel) == 1) pending.notify_all();
     }
+  }
+
+  // Publishes a job. A worker that slept through an earlier shared job may still be
+  // checking it (seeing it closed); the job's fields change only once it has gone.
+  void post(const std::function<void(int, int)>& fn, bool is_shared) {
+    for (int v; (v = running.load(std::memory_order_seq_cst)) != 0;) running.wait(v, std::memory_order_acquire);
+    job = &fn;
+    shared = is_shared;
+    error = nullptr;
+    closed.store(false, std::memory_order_seq_cst);
+    generation.fetch_add(1, std::memory_order_acq_rel);
+    generation.notify_all();
+  }
+
+  void leave() {
+    if (running.fetch_sub(1, std::memory_order_acq_rel) == 1) running.notify_all();
   }
 };
 
@@ -93,11 +132,8 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
     return;
   }
   std::lock_guard<std::mutex> lock(s.submit);
-  s.job = &fn;
-  s.error = nullptr;
   s.pending.store(s.n - 1, std::memory_order_release);
-  s.generation.fetch_add(1, std::memory_order_acq_rel);
-  s.generation.notify_all();
+  s.post(fn, false);
 
   t_inside_job = true;
   s.run_one(0);
@@ -105,6 +141,25 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
 
   for (int v; (v = s.pending.load(std::memory_order_acquire)) != 0;) s.pending.wait(v, std::memory_order_acquire);
   s.job = nullptr;
+  if (s.error) std::rethrow_exception(s.error);
+}
+
+void ThreadPool::run_shared(const std::function<void(int, int)>& fn) {
+  State& s = *state_;
+  if (t_inside_job || s.n == 1) {
+    fn(0, s.n);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(s.submit);
+  s.post(fn, true);
+
+  t_inside_job = true;
+  s.run_one(0);
+  t_inside_job = false;
+
+  // Whoever has not joined by now finds nothing left; wait only for those inside.
+  s.closed.store(true, std::memory_order_seq_cst);
+  for (int v; (v = s.running.load(std::memory_order_seq_cst)) != 0;) s.running.wait(v, std::memory_order_acquire);
   if (s.error) std::rethrow_exception(s.error);
 }
 
@@ -117,10 +172,14 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     fn(0, n);
     return;
   }
-  run([&](int i, int) {
-    if (i >= parts) return;
-    const int64_t begin = n * i / parts, end = n * (i + 1) / parts;
-    if (begin < end) fn(begin, end);
+  // One range per thread, but claimed from a counter: when a worker is slow to wake (the
+  // host's other threads have its core), the threads already running take its range.
+  std::atomic<int> next{0};
+  run_shared([&](int, int) {
+    for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < parts;) {
+      const int64_t begin = n * i / parts, end = n * (i + 1) / parts;
+      if (begin < end) fn(begin, end);
+    }
   });
 }
 
