@@ -33,11 +33,30 @@ TEST_CASE("run gives each thread its index; many jobs in a row", "[threads]") {
   ThreadPool pool(4);
   for (int job = 0; job < 2000; ++job) {
     std::vector<std::atomic<int>> seen(4);
+    std::atomic<int> wrong_n{0};  // Catch's assertions are not thread-safe: check afterwards
     pool.run([&](int i, int n) {
-      REQUIRE(n == 4);
+      if (n != 4) wrong_n++;
       seen[static_cast<size_t>(i)]++;
     });
+    REQUIRE(wrong_n.load() == 0);
     for (auto& s : seen) REQUIRE(s.load() == 1);
+  }
+}
+
+TEST_CASE("shared-queue jobs interleaved with per-thread jobs: every item once, every index once", "[threads]") {
+  for (int threads : {2, 3, 8}) {  // 8 on a 2-core machine: most workers wake late
+    ThreadPool pool(threads);
+    for (int job = 0; job < 500; ++job) {
+      std::vector<std::atomic<int>> items(37);
+      std::atomic<int> next{0};
+      pool.run_shared([&](int, int) {
+        for (int i; (i = next.fetch_add(1)) < 37;) items[static_cast<size_t>(i)]++;
+      });
+      for (auto& v : items) REQUIRE(v.load() == 1);
+      std::vector<std::atomic<int>> seen(static_cast<size_t>(threads));
+      pool.run([&](int i, int) { seen[static_cast<size_t>(i)]++; });
+      for (auto& v : seen) REQUIRE(v.load() == 1);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
-// Workers sleep on an atomic generation counter (a futex underneath) between jobs, after
-// a short spin: decode issues thousands of small jobs a second and a plain condition
-// variable wake-up would cost more than many of the jobs themselves.
+// Workers sleep on one atomic word (job generation and a closed bit; a futex underneath)
+// between jobs, after a short spin: decode issues thousands of small jobs a second and a
+// plain condition variable wake-up would cost more than many of the jobs themselves.
 #include "dsinfer/thread_pool.hpp"
 
 #include <algorithm>
@@ -37,11 +37,13 @@ struct ThreadPool::State {
   std::vector<std::thread> workers;
   std::mutex submit;  // one job at a time; concurrent callers queue here
   const std::function<void(int, int)>* job = nullptr;
-  bool shared = false;              // run_shared(): late workers may skip the job
-  std::atomic<bool> closed{false};  // run_shared(): the caller is done; no one may join
-  std::atomic<uint64_t> generation{0};
-  std::atomic<int> pending{0};      // run(): workers yet to finish
-  std::atomic<int> running{0};      // workers inside any job
+  bool shared = false;  // run_shared(): late workers may skip the job
+  // The job's generation and whether it is closed, in one futex word: (generation << 1) |
+  // closed. One word means a worker can never see a new generation with an old job's
+  // closed flag, or the reverse. Only equality is compared, so wrap-around is harmless.
+  std::atomic<uint32_t> word{0};
+  std::atomic<int> pending{0};  // run(): workers yet to finish
+  std::atomic<int> running{0};  // workers between joining a job and leaving it
   std::atomic<bool> stop{false};
   std::mutex error_mutex;
   std::exception_ptr error;
@@ -55,57 +57,64 @@ struct ThreadPool::State {
     }
   }
 
+  void leave() {
+    if (running.fetch_sub(1, std::memory_order_seq_cst) == 1) running.notify_all();
+  }
+
   void worker(int index) {
     t_inside_job = true;
-    uint64_t seen = 0;
+    uint32_t seen_gen = 0;
     for (;;) {
-      for (int spin = 0; spin < 20000 && generation.load(std::memory_order_acquire) == seen; ++spin) {
+      uint32_t w = word.load(std::memory_order_acquire);
+      for (int spin = 0; spin < 20000 && (w >> 1) == seen_gen; ++spin) {
 #if defined(__x86_64__)
         __builtin_ia32_pause();
 #endif
+        w = word.load(std::memory_order_acquire);
       }
-      generation.wait(seen, std::memory_order_acquire);
-      seen = generation.load(std::memory_order_acquire);
+      while ((w >> 1) == seen_gen) {
+        word.wait(w, std::memory_order_acquire);
+        w = word.load(std::memory_order_acquire);
+      }
       if (stop.load(std::memory_order_acquire)) return;
-      // Announce before looking at the job, then make sure it is still the job this
-      // wake-up was for: a worker that slept through a shared job must not run a later
-      // job's share under the earlier job's rules.
+      // Join, then make sure the word has not moved on: if it has, the job was closed
+      // (skip it) or replaced (take the new one on the next turn), and the job's fields
+      // must not be read under this generation.
       running.fetch_add(1, std::memory_order_seq_cst);
-      if (generation.load(std::memory_order_seq_cst) != seen) {
-        leave();
-        seen = 0;  // not the current generation: the next turn takes the newer job at once
-        continue;
-      }
-      // closed is only ever set for a shared job whose caller has finished with it.
-      if (closed.load(std::memory_order_seq_cst)) {
+      const uint32_t now = word.load(std::memory_order_seq_cst);
+      if (now != w) {
+        if ((now >> 1) == (w >> 1)) seen_gen = w >> 1;
         leave();
         continue;
       }
-      if (shared) {
-        run_one(index);
+      seen_gen = w >> 1;
+      if (w & 1) {  // woke after the shared job closed
         leave();
         continue;
       }
+      const bool is_shared = shared;
       run_one(index);
       leave();
-      if (pending.fetch_sub(1, std::memory_order_acq_rel) == 1) pending.notify_all();
+      if (!is_shared && pending.fetch_sub(1, std::memory_order_acq_rel) == 1) pending.notify_all();
     }
   }
 
-  // Publishes a job. A worker that slept through an earlier shared job may still be
-  // checking it (seeing it closed); the job's fields change only once it has gone.
+  // Publishes a job under `submit`. A worker that woke too late for an earlier shared job
+  // may still be joining it (and will find it closed); the fields change only once it left.
   void post(const std::function<void(int, int)>& fn, bool is_shared) {
     for (int v; (v = running.load(std::memory_order_seq_cst)) != 0;) running.wait(v, std::memory_order_acquire);
     job = &fn;
     shared = is_shared;
     error = nullptr;
-    closed.store(false, std::memory_order_seq_cst);
-    generation.fetch_add(1, std::memory_order_acq_rel);
-    generation.notify_all();
+    const uint32_t next = ((word.load(std::memory_order_relaxed) >> 1) + 1) << 1;
+    word.store(next, std::memory_order_seq_cst);
+    word.notify_all();
   }
 
-  void leave() {
-    if (running.fetch_sub(1, std::memory_order_acq_rel) == 1) running.notify_all();
+  // run_shared(): no one may join any more; returns when everyone who joined has left.
+  void close_and_wait() {
+    word.fetch_or(1u, std::memory_order_seq_cst);
+    for (int v; (v = running.load(std::memory_order_seq_cst)) != 0;) running.wait(v, std::memory_order_acquire);
   }
 };
 
@@ -115,9 +124,9 @@ ThreadPool::ThreadPool(int n_threads) : state_(std::make_unique<State>()) {
 }
 
 ThreadPool::~ThreadPool() {
-  state_->stop.store(true, std::memory_order_release);
-  state_->generation.fetch_add(1, std::memory_order_acq_rel);
-  state_->generation.notify_all();
+  state_->stop.store(true, std::memory_order_seq_cst);
+  state_->word.store(((state_->word.load() >> 1) + 1) << 1, std::memory_order_seq_cst);
+  state_->word.notify_all();
   for (auto& t : state_->workers) t.join();
 }
 
@@ -158,8 +167,7 @@ void ThreadPool::run_shared(const std::function<void(int, int)>& fn) {
   t_inside_job = false;
 
   // Whoever has not joined by now finds nothing left; wait only for those inside.
-  s.closed.store(true, std::memory_order_seq_cst);
-  for (int v; (v = s.running.load(std::memory_order_seq_cst)) != 0;) s.running.wait(v, std::memory_order_acquire);
+  s.close_and_wait();
   if (s.error) std::rethrow_exception(s.error);
 }
 
