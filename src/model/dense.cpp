@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/dot.hpp"
+#include "kernels/attention.hpp"
 #include "kernels/matmul.hpp"
 #include "kernels/matvec.hpp"
 #include "kernels/ops.hpp"
@@ -80,8 +80,6 @@ void dense_forward(const ModelConfig& c, const DenseWeights& w, const RopeFreque
     if (c.rope_interleaved) kernels::rope_interleaved(v, hd, inv_freq.data(), pos, 1.0f);
     else rope_halves(v, hd, inv_freq.data(), pos);
   };
-  const kernels::DotF32 dot = kernels::dot_f32();
-  const kernels::AxpyF32 axpy = kernels::axpy_f32();
 
   // The chunk goes through each layer together, as in the deepseek2 forward pass.
   std::vector<float> x(static_cast<size_t>(n * H)), h(x.size()), o(x.size());
@@ -117,19 +115,16 @@ void dense_forward(const ModelConfig& c, const DenseWeights& w, const RopeFreque
     const float* vcache = cache.rope_key(l, 0).data();
     const int64_t ctx_max = start + n;
     auto heads = [&](int64_t h0, int64_t h1) {
-      std::vector<float> scores(static_cast<size_t>((h1 - h0) * ctx_max));
+      std::vector<float> scores(static_cast<size_t>(ctx_max));
       for (int64_t t = 0; t < n; ++t) {
         const int64_t ctx = start + t + 1;
-        for (int64_t p = 0; p < ctx; ++p)
-          for (int64_t hh = h0; hh < h1; ++hh)
-            scores[(hh - h0) * ctx_max + p] =
-                dot(q.data() + t * qw + hh * hd, kcache + p * kvw + (hh / group) * hd, hd) * scale;
         for (int64_t hh = h0; hh < h1; ++hh) {
-          float* s = scores.data() + (hh - h0) * ctx_max;
-          kernels::softmax(s, ctx);
-          float* out = attn.data() + t * qw + hh * hd;
-          std::fill(out, out + hd, 0.0f);
-          for (int64_t p = 0; p < ctx; ++p) axpy(s[p], vcache + p * kvw + (hh / group) * hd, out, hd);
+          const int64_t kv = (hh / group) * hd;
+          kernels::attention_scores(q.data() + t * qw + hh * hd, hd, 1, kcache + kv, kvw, ctx, hd, scores.data(), ctx,
+                                    false);
+          for (int64_t p = 0; p < ctx; ++p) scores[p] *= scale;
+          kernels::softmax(scores.data(), ctx);
+          kernels::attention_mix(scores.data(), ctx, 1, vcache + kv, kvw, ctx, hd, attn.data() + t * qw + hh * hd, hd);
         }
       }
     };

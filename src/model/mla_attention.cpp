@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "kernels/dot.hpp"
+#include "kernels/attention.hpp"
 #include "kernels/matmul.hpp"
 #include "kernels/matvec.hpp"
 #include "kernels/ops.hpp"
@@ -18,12 +18,10 @@ void mla_attention(const ModelConfig& c, const Deepseek2Layer& L, const MlaCache
   const int64_t ctx_max = start + n;
   const float* lat = cache.latent(layer, 0).data();  // positions are contiguous per layer
   const float* kpe = cache.rope_key(layer, 0).data();
-  const kernels::DotF32 dot = kernels::dot_f32();
-  const kernels::AxpyF32 axpy = kernels::axpy_f32();
 
   auto heads = [&](int64_t h0, int64_t h1) {
     const int64_t g = h1 - h0;
-    std::vector<float> q_abs(static_cast<size_t>(g * n * kvr)), mixed(static_cast<size_t>(g * n * kvr), 0.0f);
+    std::vector<float> q_abs(static_cast<size_t>(g * n * kvr)), mixed(static_cast<size_t>(g * n * kvr));
     std::vector<float> scores(static_cast<size_t>(g * ctx_max));
     for (int64_t j = 0; j < g; ++j) {
       const int64_t h = h0 + j;
@@ -37,19 +35,16 @@ void mla_attention(const ModelConfig& c, const Deepseek2Layer& L, const MlaCache
     }
     for (int64_t t = 0; t < n; ++t) {
       const int64_t ctx = start + t + 1;
-      for (int64_t p = 0; p < ctx; ++p) {
-        const float* lp = lat + p * kvr;
-        const float* kp = kpe + p * rd;
-        for (int64_t j = 0; j < g; ++j) {
-          const float* qpe = q + t * nh * qk + (h0 + j) * qk + nope;
-          scores[j * ctx_max + p] = (dot(q_abs.data() + (j * n + t) * kvr, lp, kvr) + dot(qpe, kp, rd)) * scale;
-        }
+      const int gi = static_cast<int>(g);
+      // q_abs . c_kv over the latent, plus q_pe . k_pe over the rope keys.
+      kernels::attention_scores(q_abs.data() + t * kvr, n * kvr, gi, lat, kvr, ctx, kvr, scores.data(), ctx_max, false);
+      kernels::attention_scores(q + t * nh * qk + h0 * qk + nope, qk, gi, kpe, rd, ctx, rd, scores.data(), ctx_max, true);
+      for (int64_t j = 0; j < g; ++j) {
+        float* sj = scores.data() + j * ctx_max;
+        for (int64_t p = 0; p < ctx; ++p) sj[p] *= scale;
+        kernels::softmax(sj, ctx);
       }
-      for (int64_t j = 0; j < g; ++j) kernels::softmax(scores.data() + j * ctx_max, ctx);
-      for (int64_t p = 0; p < ctx; ++p) {
-        const float* lp = lat + p * kvr;
-        for (int64_t j = 0; j < g; ++j) axpy(scores[j * ctx_max + p], lp, mixed.data() + (j * n + t) * kvr, kvr);
-      }
+      kernels::attention_mix(scores.data(), ctx_max, gi, lat, kvr, ctx, kvr, mixed.data() + t * kvr, n * kvr);
     }
     for (int64_t j = 0; j < g; ++j)
       kernels::matmul(L.w_uv[h0 + j], mixed.data() + j * n * kvr, n, kvr, out + (h0 + j) * vd, nh * vd, nullptr);

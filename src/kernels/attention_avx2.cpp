@@ -1,0 +1,127 @@
+// AVX2+FMA attention products (compiled with -mavx2 -mfma; reached through the run-time
+// check in attention_portable.cpp). Scores take 3 cached rows x 4 heads per tile (7 loads
+// for 12 multiply-adds); the mix keeps 16 output columns of up to 6 heads in registers
+// while it walks a block of cached rows.
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "kernels/attention.hpp"
+
+namespace dsinfer::kernels {
+namespace {
+
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// One tile: RP cached rows x RH heads, dim a multiple of 8.
+template <int RP, int RH>
+void score_tile(const float* q, int64_t ldq, const float* k, int64_t ldk, int64_t dim, float* out, int64_t ldo,
+                bool accumulate) {
+  __m256 acc[RH][RP];
+  for (int j = 0; j < RH; ++j)
+    for (int p = 0; p < RP; ++p) acc[j][p] = _mm256_setzero_ps();
+  for (int64_t i = 0; i < dim; i += 8) {
+    __m256 kv[RP];
+    for (int p = 0; p < RP; ++p) kv[p] = _mm256_loadu_ps(k + p * ldk + i);
+    for (int j = 0; j < RH; ++j) {
+      const __m256 qv = _mm256_loadu_ps(q + j * ldq + i);
+      for (int p = 0; p < RP; ++p) acc[j][p] = _mm256_fmadd_ps(qv, kv[p], acc[j][p]);
+    }
+  }
+  for (int j = 0; j < RH; ++j)
+    for (int p = 0; p < RP; ++p) {
+      const float s = hsum(acc[j][p]);
+      out[j * ldo + p] = accumulate ? out[j * ldo + p] + s : s;
+    }
+}
+
+}  // namespace
+
+void attention_scores_avx2(const float* q, int64_t ldq, int g, const float* k, int64_t ldk, int64_t n, int64_t dim,
+                           float* out, int64_t ldo, bool accumulate) {
+  if (dim % 8 != 0) {
+    attention_scores_portable(q, ldq, g, k, ldk, n, dim, out, ldo, accumulate);
+    return;
+  }
+  // 3 rows x 4 heads: 12 accumulators + 3 rows + 1 query = the 16 ymm registers AVX2 has.
+  int j = 0;
+  for (; j + 4 <= g; j += 4) {
+    int64_t p = 0;
+    for (; p + 3 <= n; p += 3)
+      score_tile<3, 4>(q + j * ldq, ldq, k + p * ldk, ldk, dim, out + j * ldo + p, ldo, accumulate);
+    for (; p < n; ++p) score_tile<1, 4>(q + j * ldq, ldq, k + p * ldk, ldk, dim, out + j * ldo + p, ldo, accumulate);
+  }
+  for (; j < g; ++j) {
+    int64_t p = 0;
+    for (; p + 4 <= n; p += 4)
+      score_tile<4, 1>(q + j * ldq, ldq, k + p * ldk, ldk, dim, out + j * ldo + p, ldo, accumulate);
+    for (; p < n; ++p) score_tile<1, 1>(q + j * ldq, ldq, k + p * ldk, ldk, dim, out + j * ldo + p, ldo, accumulate);
+  }
+}
+
+namespace {
+
+// 16 output columns of GH heads in registers while a block of cached rows streams past;
+// `first` starts the sums, later blocks add to what the earlier ones stored.
+template <int GH>
+void mix_block(const float* s, int64_t lds, const float* v, int64_t ldv, int64_t n, float* out, int64_t ldo,
+               bool first) {
+  __m256 acc[GH][2];
+  for (int j = 0; j < GH; ++j) {
+    acc[j][0] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(out + j * ldo);
+    acc[j][1] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(out + j * ldo + 8);
+  }
+  for (int64_t p = 0; p < n; ++p) {
+    const __m256 v0 = _mm256_loadu_ps(v + p * ldv), v1 = _mm256_loadu_ps(v + p * ldv + 8);
+    for (int j = 0; j < GH; ++j) {
+      const __m256 w = _mm256_broadcast_ss(s + j * lds + p);
+      acc[j][0] = _mm256_fmadd_ps(w, v0, acc[j][0]);
+      acc[j][1] = _mm256_fmadd_ps(w, v1, acc[j][1]);
+    }
+  }
+  for (int j = 0; j < GH; ++j) {
+    _mm256_storeu_ps(out + j * ldo, acc[j][0]);
+    _mm256_storeu_ps(out + j * ldo + 8, acc[j][1]);
+  }
+}
+
+}  // namespace
+
+void attention_mix_avx2(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,
+                        float* out, int64_t ldo) {
+  if (dim % 16 != 0) {
+    attention_mix_portable(s, lds, g, v, ldv, n, dim, out, ldo);
+    return;
+  }
+  // Rows in blocks that stay in L2 while every 16-column slice of them is used: walking
+  // all rows once per slice would touch every row's page dim/16 times.
+  constexpr int64_t kRows = 64;
+  // Up to 6 heads: 12 accumulators + 2 rows + 1 weight fit the 16 ymm registers.
+  for (int j0 = 0; j0 < g; j0 += 6) {
+    const int gh = std::min(6, g - j0);
+    for (int64_t p0 = 0; p0 < n; p0 += kRows) {
+      const int64_t m = std::min(kRows, n - p0);
+      for (int64_t i = 0; i < dim; i += 16) {
+        const float* sj = s + j0 * lds + p0;
+        const float* vp = v + p0 * ldv + i;
+        float* o = out + j0 * ldo + i;
+        const bool first = p0 == 0;
+        switch (gh) {
+          case 1: mix_block<1>(sj, lds, vp, ldv, m, o, ldo, first); break;
+          case 2: mix_block<2>(sj, lds, vp, ldv, m, o, ldo, first); break;
+          case 3: mix_block<3>(sj, lds, vp, ldv, m, o, ldo, first); break;
+          case 4: mix_block<4>(sj, lds, vp, ldv, m, o, ldo, first); break;
+          case 5: mix_block<5>(sj, lds, vp, ldv, m, o, ldo, first); break;
+          default: mix_block<6>(sj, lds, vp, ldv, m, o, ldo, first); break;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace dsinfer::kernels

@@ -1,0 +1,45 @@
+#include "dsinfer/cpu_features.hpp"
+#include "kernels/attention.hpp"
+
+namespace dsinfer::kernels {
+
+void attention_scores_portable(const float* q, int64_t ldq, int g, const float* k, int64_t ldk, int64_t n,
+                               int64_t dim, float* out, int64_t ldo, bool accumulate) {
+  for (int j = 0; j < g; ++j)
+    for (int64_t p = 0; p < n; ++p) {
+      float s = 0.0f;
+      for (int64_t i = 0; i < dim; ++i) s += q[j * ldq + i] * k[p * ldk + i];
+      out[j * ldo + p] = accumulate ? out[j * ldo + p] + s : s;
+    }
+}
+
+void attention_mix_portable(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,
+                            float* out, int64_t ldo) {
+  for (int j = 0; j < g; ++j) {
+    float* o = out + j * ldo;
+    for (int64_t i = 0; i < dim; ++i) o[i] = 0.0f;
+    for (int64_t p = 0; p < n; ++p) {
+      const float w = s[j * lds + p];
+      for (int64_t i = 0; i < dim; ++i) o[i] += w * v[p * ldv + i];
+    }
+  }
+}
+
+namespace {
+bool use_avx2() {
+  static const bool yes = cpu_features().avx2 && cpu_features().fma;
+  return yes;
+}
+}  // namespace
+
+void attention_scores(const float* q, int64_t ldq, int g, const float* k, int64_t ldk, int64_t n, int64_t dim,
+                      float* out, int64_t ldo, bool accumulate) {
+  (use_avx2() ? attention_scores_avx2 : attention_scores_portable)(q, ldq, g, k, ldk, n, dim, out, ldo, accumulate);
+}
+
+void attention_mix(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,
+                   float* out, int64_t ldo) {
+  (use_avx2() ? attention_mix_avx2 : attention_mix_portable)(s, lds, g, v, ldv, n, dim, out, ldo);
+}
+
+}  // namespace dsinfer::kernels
