@@ -20,3 +20,5 @@ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDSINFER_SANITIZE_TH
 cmake --build build-tsan -j"$jobs" --target dsinfer_tests dsinfer_model_tests dsinfer_capi_tests
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --output-on-failure -j"$jobs" -R "threads")
+# The thread pool's own tests (tag [threads]; ctest names them by title, not tag).
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ./tests/dsinfer_tests "[threads]")
