@@ -2,6 +2,7 @@
 // caller, so failures become a status plus the thread-local message.
 #include "dsinfer.h"
 
+#include <cstring>
 #include <string>
 
 #include "dsinfer/version.hpp"
@@ -38,7 +39,11 @@ const char* dsi_version_string(void) { return dsinfer::version_string(); }
 const char* dsi_last_error(void) { return t_last_error.c_str(); }
 
 const char* dsi_status_name(dsi_status status) {
-  switch (status) {
+  // A C caller may pass any int here; in C++ a dsi_status outside the enumerators' range is
+  // undefined, so the bits are read as the int they are before anything compares them.
+  int code;
+  std::memcpy(&code, &status, sizeof code);
+  switch (code) {
     case DSI_OK: return "DSI_OK";
     case DSI_ERR_INVALID_ARGUMENT: return "DSI_ERR_INVALID_ARGUMENT";
     case DSI_ERR_IO: return "DSI_ERR_IO";

@@ -17,7 +17,7 @@ cmake --build build-asan -j"$jobs"
   ctest --output-on-failure -j"$jobs")
 
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDSINFER_SANITIZE_THREAD=ON
-cmake --build build-tsan -j"$jobs" --target dsinfer_tests dsinfer_model_tests dsinfer_capi_tests
+cmake --build build-tsan -j"$jobs" --target dsinfer_tests dsinfer_model_tests dsinfer_capi_tests dsinfer_hostile_tests
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --output-on-failure -j"$jobs" -R "threads")
 # The thread pool's own tests (tag [threads]; ctest names them by title, not tag).

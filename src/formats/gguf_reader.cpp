@@ -20,6 +20,15 @@ constexpr uint64_t kMaxKeyBytes = 65535;        // the spec's limit on key lengt
 constexpr uint64_t kMaxTensorNameBytes = 1024;  // ggml uses 64; leave room, but bound it
 constexpr int kMaxArrayDepth = 4;               // nested arrays exist only in theory; bound recursion
 constexpr uint64_t kMaxAlignment = 1ull << 20;
+// Counts far beyond any real model (which carries ~50 keys, ~2000 tensors and a 300k-entry
+// merges array), refused before anything is reserved: each entry costs several times its
+// bytes once parsed, so "fits in the file" alone would let a large file ask for gigabytes.
+constexpr uint64_t kMaxMetadataCount = 1ull << 16;
+constexpr uint64_t kMaxTensorCount = 1ull << 20;
+constexpr uint64_t kMaxArrayCount = 1ull << 26;
+constexpr uint64_t kMaxNestedArrays = 1ull << 16;  // in all arrays of arrays together: no model uses them
+
+[[noreturn]] void too_large(const std::string& msg) { throw Error(ErrorCode::too_large, msg); }
 
 [[noreturn]] void bad(const std::string& msg) { throw Error(ErrorCode::invalid_format, msg); }
 
@@ -36,7 +45,7 @@ GgufType read_type(ByteCursor& c, const std::string& what) {
   return static_cast<GgufType>(t);
 }
 
-GgufValue read_value(ByteCursor& c, GgufType type, const std::string& what, int depth) {
+GgufValue read_value(ByteCursor& c, GgufType type, const std::string& what, int depth, uint64_t& nested_left) {
   GgufValue v;
   v.type = type;
   if (type == GgufType::string) {
@@ -60,6 +69,13 @@ GgufValue read_value(ByteCursor& c, GgufType type, const std::string& what, int 
   if (!checked_mul(v.count, min_elem, &min_bytes) || min_bytes > c.remaining())
     bad(what + ": array of " + std::to_string(v.count) + " " + std::string(gguf_type_name(v.elem_type)) +
         " elements does not fit in the " + std::to_string(c.remaining()) + " bytes left");
+  if (v.count > kMaxArrayCount)
+    too_large(what + ": array of " + std::to_string(v.count) + " elements exceeds the limit of " + std::to_string(kMaxArrayCount));
+  if (v.elem_type == GgufType::array) {
+    if (v.count > nested_left)
+      too_large(what + ": more than " + std::to_string(kMaxNestedArrays) + " nested arrays in the file");
+    nested_left -= v.count;
+  }
   if (v.elem_type == GgufType::string) {
     v.strings.reserve(v.count);
     for (uint64_t i = 0; i < v.count; ++i)
@@ -67,7 +83,7 @@ GgufValue read_value(ByteCursor& c, GgufType type, const std::string& what, int 
   } else if (v.elem_type == GgufType::array) {
     v.items.reserve(v.count);
     for (uint64_t i = 0; i < v.count; ++i)
-      v.items.push_back(read_value(c, GgufType::array, what + "[" + std::to_string(i) + "]", depth + 1));
+      v.items.push_back(read_value(c, GgufType::array, what + "[" + std::to_string(i) + "]", depth + 1, nested_left));
   } else {
     const std::byte* p = c.take(min_bytes, what);
     v.raw.assign(reinterpret_cast<const uint8_t*>(p), reinterpret_cast<const uint8_t*>(p) + min_bytes);
@@ -151,14 +167,19 @@ Parsed parse_bytes(const MappedFile& file) {
   // the file cannot hold is refused before anything is reserved for it.
   if (n_kv > c.remaining() / 14) bad("metadata count " + std::to_string(n_kv) + " cannot fit in the file");
   if (n_tensors > c.remaining() / 32) bad("tensor count " + std::to_string(n_tensors) + " cannot fit in the file");
+  if (n_kv > kMaxMetadataCount)
+    too_large("metadata count " + std::to_string(n_kv) + " exceeds the limit of " + std::to_string(kMaxMetadataCount));
+  if (n_tensors > kMaxTensorCount)
+    too_large("tensor count " + std::to_string(n_tensors) + " exceeds the limit of " + std::to_string(kMaxTensorCount));
 
   kv.reserve(n_kv);
+  uint64_t nested_left = kMaxNestedArrays;
   for (uint64_t i = 0; i < n_kv; ++i) {
     std::string key = read_string(c, "metadata key #" + std::to_string(i), kMaxKeyBytes);
     const std::string what = "metadata " + printable(key);
     if (key.empty()) bad("metadata key #" + std::to_string(i) + " is empty");
     const GgufType type = read_type(c, what);
-    GgufValue value = read_value(c, type, what, 0);
+    GgufValue value = read_value(c, type, what, 0, nested_left);
     if (!kv_index.emplace(key, kv.size()).second) bad(what + ": duplicate key");
     kv.emplace_back(std::move(key), std::move(value));
   }

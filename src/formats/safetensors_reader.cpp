@@ -13,6 +13,7 @@
 
 #include "dsinfer/error.hpp"
 #include "dsinfer/safetensors.hpp"
+#include "formats/safetensors_header.hpp"
 #include "util/checked_math.hpp"
 #include "util/strings.hpp"
 
@@ -35,35 +36,27 @@ json parse_json(const char* begin, const char* end, const std::string& what) {
   }
 }
 
-TensorView read_entry(const std::string& name, const json& e, uint64_t buffer_size, uint64_t* begin_out) {
-  const std::string what = "tensor " + printable(name);
-  if (!e.is_object()) bad(what + ": entry is not an object");
-  const auto dt = e.find("dtype");
-  const auto sh = e.find("shape");
-  const auto off = e.find("data_offsets");
-  if (dt == e.end() || !dt->is_string()) bad(what + ": missing or non-string \"dtype\"");
-  if (sh == e.end() || !sh->is_array()) bad(what + ": missing or non-array \"shape\"");
-  if (off == e.end() || !off->is_array() || off->size() != 2) bad(what + ": \"data_offsets\" must be [begin, end]");
+TensorView read_entry(const safetensors::HeaderEntry& e, uint64_t buffer_size, uint64_t* begin_out) {
+  const std::string what = "tensor " + printable(e.name);
+  if (!e.dtype) bad(what + ": missing \"dtype\"");
+  if (!e.shape) bad(what + ": missing \"shape\"");
+  if (!e.offsets || e.offsets->size() != 2) bad(what + ": \"data_offsets\" must be [begin, end]");
 
   TensorView v;
-  v.name = name;
-  const auto dtype = dtype_from_safetensors(dt->get<std::string>());
-  if (!dtype) bad(what + ": unknown dtype " + printable(dt->get<std::string>()));
+  v.name = e.name;
+  const auto dtype = dtype_from_safetensors(*e.dtype);
+  if (!dtype) bad(what + ": unknown dtype " + printable(*e.dtype));
   v.dtype = *dtype;
 
   uint64_t numel = 1;
-  for (const json& d : *sh) {
-    if (!d.is_number_unsigned()) bad(what + ": shape " + printable(sh->dump()) + " has a non-integer or negative entry");
-    const uint64_t n = d.get<uint64_t>();
+  for (const uint64_t n : *e.shape) {
     if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) || !checked_mul(numel, n, &numel) ||
         numel > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
       bad(what + ": element count overflows");
     v.shape.push_back(static_cast<int64_t>(n));
   }
-  if (!(*off)[0].is_number_unsigned() || !(*off)[1].is_number_unsigned())
-    bad(what + ": data_offsets must be non-negative integers");
-  const uint64_t begin = (*off)[0].get<uint64_t>();
-  const uint64_t end = (*off)[1].get<uint64_t>();
+  const uint64_t begin = (*e.offsets)[0];
+  const uint64_t end = (*e.offsets)[1];
   if (begin > end) bad(what + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "] run backwards");
   if (end > buffer_size)
     bad(what + ": data range [" + hex(begin) + ", " + hex(end) + ") exceeds the data buffer (" + hex(buffer_size) + " bytes)");
@@ -93,23 +86,19 @@ SafetensorsFile SafetensorsFile::parse(std::shared_ptr<const MappedFile> bytes) 
     if (n > m.size() - 8) bad("header length " + std::to_string(n) + " runs past the end of the file");
     const char* h = reinterpret_cast<const char*>(m.data() + 8);
     if (n == 0 || h[0] != '{') bad("header does not start with '{'");
-    const json header = parse_json(h, h + n, "header");
-    if (!header.is_object()) bad("header is not a JSON object");
+    safetensors::Header header = safetensors::HeaderReader::read(h, h + n);
     const uint64_t buffer_size = m.size() - 8 - n;
     const std::byte* buffer = m.data() + 8 + n;
+    f.metadata_ = std::move(header.metadata);
 
+    // Name order, as the tensors have always been listed.
+    auto& entries = header.entries;
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     std::vector<std::pair<uint64_t, size_t>> starts;  // (begin, tensor index)
-    for (auto it = header.begin(); it != header.end(); ++it) {
-      if (it.key() == "__metadata__") {
-        if (!it->is_object()) bad("__metadata__ is not an object");
-        for (auto mi = it->begin(); mi != it->end(); ++mi) {
-          if (!mi->is_string()) bad("__metadata__ value " + printable(mi.key()) + " is not a string");
-          f.metadata_[mi.key()] = mi->get<std::string>();
-        }
-        continue;
-      }
+    f.tensors_.reserve(entries.size());
+    for (const auto& e : entries) {
       uint64_t begin = 0;
-      TensorView v = read_entry(it.key(), *it, buffer_size, &begin);
+      TensorView v = read_entry(e, buffer_size, &begin);
       v.data = buffer + begin;
       starts.emplace_back(begin, f.tensors_.size());
       f.index_.emplace(v.name, f.tensors_.size());

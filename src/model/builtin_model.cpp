@@ -7,6 +7,7 @@
 #include "dsinfer/gguf.hpp"
 #include "dsinfer/model.hpp"
 #include "dsinfer/quantize.hpp"
+#include "model/toy_deepseek2.hpp"
 #include "tokenizer/byte_level.hpp"
 
 namespace dsinfer {
@@ -37,32 +38,8 @@ const char* kChatTemplate =
 GgufFile builtin_gguf() {
   Rng rng{0x5eed5eed12345678ull};
   GgufWriter w;
-  const std::string a = "deepseek2.";
-  w.set("general.architecture", GgufValue::of_string("deepseek2"));
-  w.set("general.name", GgufValue::of_string("dsinfer built-in default (random weights, not a trained model)"));
-  w.set(a + "block_count", GgufValue::of_u32(kLayers));
-  w.set(a + "context_length", GgufValue::of_u32(4096));
-  w.set(a + "embedding_length", GgufValue::of_u32(kHidden));
-  w.set(a + "feed_forward_length", GgufValue::of_u32(kDenseFf));
-  w.set(a + "attention.head_count", GgufValue::of_u32(kHeads));
-  w.set(a + "attention.head_count_kv", GgufValue::of_u32(kHeads));
-  w.set(a + "rope.freq_base", GgufValue::of_f32(10000.0f));
-  w.set(a + "attention.layer_norm_rms_epsilon", GgufValue::of_f32(1e-6f));
-  w.set(a + "expert_used_count", GgufValue::of_u32(kTopK));
-  w.set(a + "expert_count", GgufValue::of_u32(kExperts));
-  w.set(a + "expert_shared_count", GgufValue::of_u32(kShared));
-  w.set(a + "expert_feed_forward_length", GgufValue::of_u32(kMoeFf));
-  w.set(a + "leading_dense_block_count", GgufValue::of_u32(1));
-  w.set(a + "expert_weights_scale", GgufValue::of_f32(1.0f));
-  w.set(a + "expert_gating_func", GgufValue::of_u32(1));
-  w.set(a + "attention.kv_lora_rank", GgufValue::of_u32(kKvLora));
-  w.set(a + "attention.key_length", GgufValue::of_u32(kNope + kRope));
-  w.set(a + "attention.value_length", GgufValue::of_u32(kV));
-  w.set(a + "rope.dimension_count", GgufValue::of_u32(kRope));
-  w.set(a + "rope.scaling.type", GgufValue::of_string("yarn"));
-  w.set(a + "rope.scaling.factor", GgufValue::of_f32(4.0f));
-  w.set(a + "rope.scaling.original_context_length", GgufValue::of_u32(1024));
-  w.set(a + "rope.scaling.yarn_log_multiplier", GgufValue::of_f32(0.0707f));
+  set_toy_deepseek2_hparams(w, {kHidden, kLayers, kHeads, kKvLora, kRope, kNope, kV, kExperts, kTopK, kShared, kMoeFf, kDenseFf, 4096, 1024},
+                            "dsinfer built-in default (random weights, not a trained model)");
 
   // Tokenizer: the 256 byte-level tokens and two special tokens, no merges.
   std::vector<std::string> tokens;

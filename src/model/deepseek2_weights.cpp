@@ -92,8 +92,9 @@ Deepseek2Weights bind_deepseek2_weights(const ModelConfig& c, const TensorSource
     } else {
       const int64_t E = c.n_routed_experts, F = c.moe_intermediate_size;
       const std::string rname = b.name(kRouter, l);
+      const TensorView& router = b.require(rname, {E, H});  // shape checked before sizing the copy
       L.router.resize(static_cast<size_t>(E * H));
-      dequantize(b.require(rname, {E, H}), L.router);
+      dequantize(router, L.router);
       const std::string bname = b.name(kRouterBias, l);
       if (b.find(bname)) {
         L.router_bias = b.vector(bname, E);

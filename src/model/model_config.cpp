@@ -1,7 +1,12 @@
 #include "dsinfer/model_config.hpp"
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <optional>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +19,51 @@ namespace {
 [[noreturn]] void bad(const std::string& msg) { throw Error(ErrorCode::invalid_format, msg); }
 
 double yarn_mscale(double factor, double m) { return factor <= 1.0 ? 1.0 : 0.1 * m * std::log(factor) + 1.0; }
+
+// Upper bounds far beyond any real model. With every size below its bound, the products
+// the weight shapes and the cache are computed from (heads * head_dim, experts * hidden,
+// layers * width * tokens) cannot overflow int64, whatever a hostile file declares.
+struct Bound {
+  const char* name;
+  int64_t value;
+  int64_t max;
+};
+
+void check_bounds(std::initializer_list<Bound> bounds) {
+  for (const Bound& b : bounds)
+    if (b.value > b.max)
+      throw Error(ErrorCode::too_large, std::string(b.name) + " is " + std::to_string(b.value) + ", more than the " +
+                                            std::to_string(b.max) + " dsinfer supports");
+}
+
+uint64_t physical_memory_bytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : UINT64_MAX;
+}
+
+std::string gib(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+  return buf;
+}
+
+// What loading allocates besides the mapped weights: f32 copies of the router matrices and
+// of every norm and bias vector, per-layer bookkeeping, and a session's logits. A file whose
+// sizes need more than the machine's memory is refused before anything is allocated.
+void check_memory(const ModelConfig& c) {
+  const double L = static_cast<double>(c.num_hidden_layers), H = static_cast<double>(c.hidden_size);
+  const double E = static_cast<double>(c.n_routed_experts), heads = static_cast<double>(c.num_attention_heads);
+  const double per_layer = E * H * 4 + E * 256 + heads * 2 * 64 +
+                           (2 * H + static_cast<double>(c.kv_lora_rank + c.q_lora_rank) +
+                            3 * static_cast<double>(c.num_key_value_heads * c.head_dim)) * 4 + 4096;
+  const double need = L * per_layer + static_cast<double>(c.vocab_size) * 4 * 2;
+  const double have = static_cast<double>(physical_memory_bytes());
+  if (need > have)
+    throw Error(ErrorCode::too_large, "the model needs " + gib(need) + " of memory besides its mapped weights (" +
+                                          std::to_string(c.num_hidden_layers) + " layers, " +
+                                          std::to_string(c.n_routed_experts) + " experts of hidden size " +
+                                          std::to_string(c.hidden_size) + "); this machine has " + gib(have));
+}
 
 }  // namespace
 
@@ -42,6 +92,29 @@ void ModelConfig::validate() const {
   auto positive = [](int64_t v, const char* name) {
     if (v <= 0) bad(std::string(name) + " is " + std::to_string(v) + ", must be positive");
   };
+  check_bounds({{"vocab_size", vocab_size, 1 << 24},
+                {"hidden_size", hidden_size, 1 << 20},
+                {"num_hidden_layers", num_hidden_layers, 1 << 12},
+                {"num_attention_heads", num_attention_heads, 1 << 12},
+                {"num_key_value_heads", num_key_value_heads, 1 << 12},
+                {"head_dim", head_dim, 1 << 16},
+                {"q_lora_rank", q_lora_rank, 1 << 20},
+                {"kv_lora_rank", kv_lora_rank, 1 << 20},
+                {"qk_nope_head_dim", qk_nope_head_dim, 1 << 16},
+                {"qk_rope_head_dim", qk_rope_head_dim, 1 << 16},
+                {"v_head_dim", v_head_dim, 1 << 16},
+                {"intermediate_size", intermediate_size, 1 << 24},
+                {"moe_intermediate_size", moe_intermediate_size, 1 << 24},
+                {"n_routed_experts", n_routed_experts, 1 << 16},
+                {"n_shared_experts", n_shared_experts, 1 << 10},
+                {"n_group", n_group, 1 << 16},
+                {"max_position_embeddings", max_position_embeddings, INT32_MAX}});
+  if (max_position_embeddings < 0) bad("max_position_embeddings is negative");
+  if (n_routed_experts < 0) bad("n_routed_experts is negative");
+  for (const double v : {rope_scaling.factor, rope_scaling.original_max_position_embeddings, rope_scaling.beta_fast,
+                         rope_scaling.beta_slow, rope_scaling.mscale, rope_scaling.mscale_all_dim,
+                         rope_scaling.low_freq_factor, rope_scaling.high_freq_factor})
+    if (!std::isfinite(v)) bad("a rope_scaling value is not a finite number");
   if (is_dense_arch()) {
     positive(vocab_size, "vocab_size");
     positive(hidden_size, "hidden_size");
@@ -59,6 +132,7 @@ void ModelConfig::validate() const {
     if (rope_scaling.llama3 && (!(rope_scaling.factor >= 1) || !(rope_scaling.high_freq_factor > rope_scaling.low_freq_factor) ||
                                 !(rope_scaling.original_max_position_embeddings > 0)))
       bad("rope_scaling (llama3) needs factor >= 1, high_freq_factor > low_freq_factor and original_max_position_embeddings");
+    check_memory(*this);
     return;
   }
   positive(vocab_size, "vocab_size");
@@ -101,9 +175,17 @@ void ModelConfig::validate() const {
       bad("rope_scaling.original_max_position_embeddings must be positive");
     if (!(rope_scaling.beta_fast > 0) || !(rope_scaling.beta_slow > 0)) bad("rope_scaling beta_fast/beta_slow must be positive");
   }
+  check_memory(*this);
 }
 
 namespace {
+
+// A size read from GGUF metadata; past int64 it would turn negative (and break the
+// arithmetic done with it before validate() sees it).
+int64_t size_value(const std::string& key, uint64_t v) {
+  if (v > static_cast<uint64_t>(INT64_MAX)) bad(key + " is " + std::to_string(v) + ", too large");
+  return static_cast<int64_t>(v);
+}
 
 // qwen2 and llama as llama.cpp writes them. llama.cpp permutes Llama's q/k rows for its
 // adjacent-pair rope; Qwen2 keeps Hugging Face's halves (llama.cpp's NEOX rope type).
@@ -111,8 +193,8 @@ ModelConfig dense_config_from_gguf(const GgufFile& g) {
   ModelConfig c;
   c.architecture = g.architecture();
   const std::string a = c.architecture + ".";
-  auto u = [&](const char* key) { return static_cast<int64_t>(g.get_uint(a + key)); };
-  auto u_or = [&](const char* key, int64_t def) { return static_cast<int64_t>(g.get_uint_or(a + key, static_cast<uint64_t>(def))); };
+  auto u = [&](const char* key) { return size_value(a + key, g.get_uint(a + key)); };
+  auto u_or = [&](const char* key, int64_t def) { return size_value(a + key, g.get_uint_or(a + key, static_cast<uint64_t>(def))); };
   c.num_hidden_layers = u("block_count");
   c.hidden_size = u("embedding_length");
   c.intermediate_size = u("feed_forward_length");
@@ -121,7 +203,7 @@ ModelConfig dense_config_from_gguf(const GgufFile& g) {
   c.max_position_embeddings = u_or("context_length", 0);
   c.rms_norm_eps = g.get_double(a + "attention.layer_norm_rms_epsilon");
   c.rope_theta = g.get_double_or(a + "rope.freq_base", 10000.0);
-  c.head_dim = u_or("attention.key_length", c.num_attention_heads ? c.hidden_size / c.num_attention_heads : 0);
+  c.head_dim = u_or("attention.key_length", c.num_attention_heads > 0 ? c.hidden_size / c.num_attention_heads : 0);
   c.rope_interleaved = c.architecture == "llama";
   c.attention_bias = g.find_tensor("blk.0.attn_q.bias") != nullptr;
   c.tie_word_embeddings = g.find_tensor("output.weight") == nullptr;
@@ -151,8 +233,8 @@ ModelConfig config_from_gguf(const GgufFile& g) {
     throw Error(ErrorCode::unsupported, g.path() + ": architecture '" + c.architecture +
                                             "' is not supported (expected deepseek2, qwen2 or llama)");
   const std::string a = c.architecture + ".";
-  auto u = [&](const char* key) { return static_cast<int64_t>(g.get_uint(a + key)); };
-  auto u_or = [&](const char* key, int64_t def) { return static_cast<int64_t>(g.get_uint_or(a + key, static_cast<uint64_t>(def))); };
+  auto u = [&](const char* key) { return size_value(a + key, g.get_uint(a + key)); };
+  auto u_or = [&](const char* key, int64_t def) { return size_value(a + key, g.get_uint_or(a + key, static_cast<uint64_t>(def))); };
   try {
     c.num_hidden_layers = u("block_count");
     c.hidden_size = u("embedding_length");
@@ -220,7 +302,9 @@ ModelConfig config_from_gguf(const GgufFile& g) {
   return c;
 }
 
-ModelConfig config_from_hf_json(const std::string& text, const std::string& source) {
+namespace {
+
+ModelConfig parse_hf_config(const std::string& text, const std::string& source) {
   using nlohmann::json;
   json j;
   try {
@@ -271,7 +355,7 @@ ModelConfig config_from_hf_json(const std::string& text, const std::string& sour
     c.intermediate_size = get_int("intermediate_size", std::nullopt);
     c.num_attention_heads = get_int("num_attention_heads", std::nullopt);
     c.num_key_value_heads = get_int("num_key_value_heads", c.num_attention_heads);
-    c.head_dim = get_int("head_dim", c.num_attention_heads ? c.hidden_size / c.num_attention_heads : 0);
+    c.head_dim = get_int("head_dim", c.num_attention_heads > 0 && c.hidden_size > 0 ? c.hidden_size / c.num_attention_heads : 0);
     c.max_position_embeddings = get_int("max_position_embeddings", 0);
     c.rms_norm_eps = get_num("rms_norm_eps", 1e-6);
     c.rope_theta = get_num("rope_theta", 10000.0);
@@ -362,6 +446,16 @@ ModelConfig config_from_hf_json(const std::string& text, const std::string& sour
   c.bos_token_id = get_int("bos_token_id", -1);
   c.eos_token_id = j.contains("eos_token_id") && j["eos_token_id"].is_array() ? -1 : get_int("eos_token_id", -1);
   return c;
+}
+
+}  // namespace
+
+ModelConfig config_from_hf_json(const std::string& text, const std::string& source) {
+  try {
+    return parse_hf_config(text, source);
+  } catch (const nlohmann::json::exception& e) {  // a value of the wrong JSON type, e.g. a numeric rope_type
+    bad(source + ": " + e.what());
+  }
 }
 
 }  // namespace dsinfer

@@ -250,22 +250,29 @@ void Session::load_cache(const std::string& path) {
   if (fp != model_fingerprint(*model_)) bad("the cache was made by another model");
   if (hdr[0] != cache_.n_layers() || hdr[1] != cache_.kv_lora_rank() || hdr[2] != cache_.rope_dim())
     bad("cache dimensions do not match the model");
+  if (hdr[4] != 0 && hdr[4] != 1) bad("bad logits flag");
   const int64_t n = hdr[3];
   if (n < 0 || n > cache_.max_tokens())
     throw Error(ErrorCode::invalid_argument, path + ": holds " + std::to_string(n) + " tokens, more than this session's context of " +
                                                  std::to_string(cache_.max_tokens()));
-  const uint64_t per_token = static_cast<uint64_t>(4 + cache_.n_layers() * (cache_.kv_lora_rank() + cache_.rope_dim()) * 4);
+  // The header's sizes were checked against the model and the context; with them the
+  // products below stay far inside 64 bits, and the file must hold exactly what they say.
+  const uint64_t per_token = 4 + static_cast<uint64_t>(cache_.n_layers() * (cache_.kv_lora_rank() + cache_.rope_dim())) * 4;
   const uint64_t logits_bytes = hdr[4] ? static_cast<uint64_t>(model_->config().vocab_size) * 4 : 0;
-  if (hdr[4] != 0 && hdr[4] != 1) bad("bad logits flag");
   if (size != head + static_cast<uint64_t>(n) * per_token + logits_bytes) bad("file size does not match its header");
-  cache_.truncate(0);
-  cache_.reserve(n);
   const std::byte* q = p + head;
-  history_.resize(static_cast<size_t>(n));
-  std::memcpy(history_.data(), q, static_cast<size_t>(n) * 4);
+  std::vector<int32_t> history(static_cast<size_t>(n));
+  if (n) std::memcpy(history.data(), q, static_cast<size_t>(n) * 4);
   q += n * 4;
-  for (int32_t id : history_)
+  for (int32_t id : history)
     if (id < 0 || id >= model_->config().vocab_size) bad("a token id is outside the vocabulary");
+
+  // Nothing above changed the session. From here only allocation can fail, which leaves
+  // it empty rather than half loaded.
+  cache_.truncate(0);
+  history_.clear();
+  logits_valid_ = false;
+  cache_.reserve(n);
   for (int64_t l = 0; l < cache_.n_layers(); ++l)
     for (int64_t t = 0; t < n; ++t) {
       std::memcpy(cache_.latent(l, t).data(), q, static_cast<size_t>(cache_.kv_lora_rank()) * 4);
@@ -274,6 +281,7 @@ void Session::load_cache(const std::string& path) {
       q += cache_.rope_dim() * 4;
     }
   cache_.commit(n);
+  history_ = std::move(history);
   logits_valid_ = hdr[4] == 1;
   if (logits_valid_) {
     logits_.resize(static_cast<size_t>(model_->config().vocab_size));

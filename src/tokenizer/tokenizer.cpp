@@ -93,7 +93,21 @@ std::string clean_up_tokenization_spaces(std::string s) {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
+// Far beyond real files (DeepSeek-V3's tokenizer.json is 7.8 MB); parsing costs a few
+// times the file's size in memory, so the size is bounded before reading.
+constexpr uint64_t kMaxTokenizerJsonBytes = 256ull << 20;
+constexpr uint64_t kMaxConfigJsonBytes = 64ull << 20;
+
+void check_size(const std::string& path, uint64_t limit) {
+  std::error_code ec;
+  const uint64_t size = fs::file_size(path, ec);
+  if (!ec && size > limit)
+    throw Error(ErrorCode::too_large, path + " is " + std::to_string(size) + " bytes, more than the " +
+                                          std::to_string(limit >> 20) + " MiB dsinfer reads");
+}
+
 std::string read_text(const std::string& path) {
+  check_size(path, kMaxConfigJsonBytes);
   const auto f = MappedFile::open(path);
   return std::string(reinterpret_cast<const char*>(f->data()), static_cast<size_t>(f->size()));
 }
@@ -136,6 +150,12 @@ struct Tokenizer::Impl {
     for (const auto& a : added) max_id = std::max(max_id, a.id);
     if (max_id < 0) throw Error(ErrorCode::invalid_format, "tokenizer has an empty vocabulary");
     if (max_id > 16'000'000) throw Error(ErrorCode::too_large, "tokenizer vocabulary ids reach " + std::to_string(max_id));
+    // The id table is dense: a few entries claiming huge ids would make a tiny file cost
+    // hundreds of megabytes. Real vocabularies leave at most small gaps.
+    const size_t entries = vocab.size() + added.size();
+    if (static_cast<size_t>(max_id) > 2 * entries + 65536)
+      throw Error(ErrorCode::invalid_format, "tokenizer ids reach " + std::to_string(max_id) + " but there are only " +
+                                                 std::to_string(entries) + " tokens");
     id_to_token.assign(static_cast<size_t>(max_id) + 1, "");
     exists.assign(id_to_token.size(), 0);
     special.assign(id_to_token.size(), 0);
@@ -185,6 +205,7 @@ std::shared_ptr<const Tokenizer> Tokenizer::from_hf_files(const std::string& tok
     // DeepSeek-V3's tokenizer.json is 7.8 MB; simdjson parses it an order of magnitude
     // faster than a DOM builder, which is what keeps loading under the 0.3 s budget. The
     // small sections (normalizer, pre-tokenizer, post-processor) go to nlohmann as text.
+    check_size(tokenizer_json_path, kMaxTokenizerJsonBytes);
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     if (auto err = parser.load(tokenizer_json_path).get(root))
@@ -283,9 +304,11 @@ std::shared_ptr<const Tokenizer> Tokenizer::from_hf_files(const std::string& tok
     scan_post(j.value("post_processor", json()));
   } catch (const Error& e) {
     throw Error(e.code(), tokenizer_json_path + ": " + e.what());
+  } catch (const json::exception& e) {  // a section of the wrong JSON type
+    throw Error(ErrorCode::invalid_format, tokenizer_json_path + ": " + e.what());
   }
 
-  if (!config_path.empty()) {
+  if (!config_path.empty()) try {
     const json c = parse_json(read_text(config_path), config_path);
     if (c.is_object()) {
       auto id_of = [&](const std::string& content) -> int32_t {
@@ -319,6 +342,8 @@ std::shared_ptr<const Tokenizer> Tokenizer::from_hf_files(const std::string& tok
         }
       }
     }
+  } catch (const json::exception& e) {
+    throw Error(ErrorCode::invalid_format, config_path + ": " + e.what());
   }
   return std::shared_ptr<const Tokenizer>(new Tokenizer(std::move(impl)));
 }
