@@ -186,21 +186,24 @@ TEST_CASE("matmul: batched tasks with gathered rows equal row-by-row products, f
 
 TEST_CASE("attention products: AVX2 tiles agree with the portable definition", "[kernels][attention]") {
   const bool avx2 = cpu_features().avx2 && cpu_features().fma;
-  const auto q = normal_values(16 * 600, 1), k = normal_values(37 * 600, 2);
+  const auto q = normal_values(140 * 600, 1), k = normal_values(140 * 600, 2);
   for (int g : {1, 3, 4, 8, 11})
-    for (int64_t n : {1, 4, 5, 37})
+    for (int64_t n : {1, 4, 5, 37, 139})  // 139: more than one of the mix's 64-row blocks
       for (int64_t dim : {64, 512, 520, 12}) {
         INFO("g " << g << " n " << n << " dim " << dim);
-        std::vector<float> a(static_cast<size_t>(g * 40), 0.5f), b = a;
-        kernels::attention_scores_portable(q.data(), 600, g, k.data(), 600, n, dim, a.data(), 40, true);
-        kernels::attention_scores(q.data(), 600, g, k.data(), 600, n, dim, b.data(), 40, true);
+        std::vector<float> a(static_cast<size_t>(g * 140), 0.5f), b = a;
+        kernels::attention_scores_portable(q.data(), 600, g, k.data(), 600, n, dim, a.data(), 140, true);
+        kernels::attention_scores(q.data(), 600, g, k.data(), 600, n, dim, b.data(), 140, true);
         for (size_t i = 0; i < a.size(); ++i) REQUIRE(std::fabs(a[i] - b[i]) <= 1e-4f * (1.0f + std::fabs(a[i])));
-        std::vector<float> c(static_cast<size_t>(g * 600)), d(c.size());
-        kernels::attention_mix_portable(q.data(), 600, g, k.data(), 600, n, dim, c.data(), 600);
-        kernels::attention_mix(q.data(), 600, g, k.data(), 600, n, dim, d.data(), 600);
-        for (int j = 0; j < g; ++j)
-          for (int64_t i = 0; i < dim; ++i)
-            REQUIRE(std::fabs(c[j * 600 + i] - d[j * 600 + i]) <= 1e-4f * (1.0f + std::fabs(c[j * 600 + i])));
+        for (bool accumulate : {false, true}) {
+          INFO("accumulate " << accumulate);
+          std::vector<float> c(static_cast<size_t>(g * 600), 0.25f), d(c.size(), 0.25f);
+          kernels::attention_mix_portable(q.data(), 600, g, k.data(), 600, n, dim, c.data(), 600, accumulate);
+          kernels::attention_mix(q.data(), 600, g, k.data(), 600, n, dim, d.data(), 600, accumulate);
+          for (int j = 0; j < g; ++j)
+            for (int64_t i = 0; i < dim; ++i)
+              REQUIRE(std::fabs(c[j * 600 + i] - d[j * 600 + i]) <= 1e-4f * (1.0f + std::fabs(c[j * 600 + i])));
+        }
       }
   if (!avx2) WARN("this CPU has no AVX2+FMA: only the portable kernels were compared with themselves");
 }

@@ -14,9 +14,42 @@ namespace dsinfer::kernels {
 void attention_scores(const float* q, int64_t ldq, int g, const float* k, int64_t ldk, int64_t n, int64_t dim,
                       float* out, int64_t ldo, bool accumulate);
 
-// out[j * ldo + i] = sum over p < n of s[j * lds + p] * v[p * ldv + i], for j < g, i < dim.
+// out[j * ldo + i] (+)= sum over p < n of s[j * lds + p] * v[p * ldv + i], for j < g, i < dim.
 void attention_mix(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,
-                   float* out, int64_t ldo);
+                   float* out, int64_t ldo, bool accumulate);
+
+// Softmax attention of g query heads over a range of cached rows in one pass: rows are
+// taken in blocks that stay in cache while every head scores and mixes them, with a running
+// maximum and sum per head (online softmax), so the cache is read once per token whatever
+// the number of heads. Ranges of one token's rows can be attended on different threads and
+// their states merged.
+struct AttentionState {
+  float* max;     // [g], start at -infinity
+  float* sum;     // [g], start at 0
+  float* acc;     // acc[j * ldacc + i], i < dim_v: the unnormalised mix, start at 0
+  int64_t ldacc;
+};
+
+// One term of the scores: q_j . k_p over `dim` values, q_j = q + j * ldq, k_p = k + p * ldk.
+// MLA adds two (latent and rope key); GQA has one.
+struct ScoreTerm {
+  const float* q;
+  int64_t ldq;
+  const float* k;
+  int64_t ldk;
+  int64_t dim;
+};
+
+// Continues `state` over rows [begin, end): s_jp = scale * sum of the terms; values
+// v_p = v + p * ldv.
+void attend_rows(const ScoreTerm* terms, int n_terms, int g, float scale, const float* v, int64_t ldv, int64_t dim_v,
+                 int64_t begin, int64_t end, const AttentionState& state);
+
+// Folds `from` (another range of the same token's rows) into `into`.
+void attend_merge(int g, int64_t dim_v, const AttentionState& into, const AttentionState& from);
+
+// acc_j /= sum_j: the attention output, in place.
+void attend_finish(int g, int64_t dim_v, const AttentionState& state);
 
 // The variants behind them: the portable definition and AVX2+FMA (chosen at run time).
 void attention_scores_portable(const float* q, int64_t ldq, int g, const float* k, int64_t ldk, int64_t n,
@@ -24,8 +57,8 @@ void attention_scores_portable(const float* q, int64_t ldq, int g, const float* 
 void attention_scores_avx2(const float* q, int64_t ldq, int g, const float* k, int64_t ldk, int64_t n, int64_t dim,
                            float* out, int64_t ldo, bool accumulate);
 void attention_mix_portable(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,
-                            float* out, int64_t ldo);
+                            float* out, int64_t ldo, bool accumulate);
 void attention_mix_avx2(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,
-                        float* out, int64_t ldo);
+                        float* out, int64_t ldo, bool accumulate);
 
 }  // namespace dsinfer::kernels

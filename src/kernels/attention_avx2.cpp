@@ -93,9 +93,9 @@ void mix_block(const float* s, int64_t lds, const float* v, int64_t ldv, int64_t
 }  // namespace
 
 void attention_mix_avx2(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,
-                        float* out, int64_t ldo) {
+                        float* out, int64_t ldo, bool accumulate) {
   if (dim % 16 != 0) {
-    attention_mix_portable(s, lds, g, v, ldv, n, dim, out, ldo);
+    attention_mix_portable(s, lds, g, v, ldv, n, dim, out, ldo, accumulate);
     return;
   }
   // Rows in blocks that stay in L2 while every 16-column slice of them is used: walking
@@ -110,7 +110,7 @@ void attention_mix_avx2(const float* s, int64_t lds, int g, const float* v, int6
         const float* sj = s + j0 * lds + p0;
         const float* vp = v + p0 * ldv + i;
         float* o = out + j0 * ldo + i;
-        const bool first = p0 == 0;
+        const bool first = p0 == 0 && !accumulate;
         switch (gh) {
           case 1: mix_block<1>(sj, lds, vp, ldv, m, o, ldo, first); break;
           case 2: mix_block<2>(sj, lds, vp, ldv, m, o, ldo, first); break;

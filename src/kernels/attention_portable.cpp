@@ -14,10 +14,11 @@ void attention_scores_portable(const float* q, int64_t ldq, int g, const float* 
 }
 
 void attention_mix_portable(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,
-                            float* out, int64_t ldo) {
+                            float* out, int64_t ldo, bool accumulate) {
   for (int j = 0; j < g; ++j) {
     float* o = out + j * ldo;
-    for (int64_t i = 0; i < dim; ++i) o[i] = 0.0f;
+    if (!accumulate)
+      for (int64_t i = 0; i < dim; ++i) o[i] = 0.0f;
     for (int64_t p = 0; p < n; ++p) {
       const float w = s[j * lds + p];
       for (int64_t i = 0; i < dim; ++i) o[i] += w * v[p * ldv + i];
@@ -38,8 +39,8 @@ void attention_scores(const float* q, int64_t ldq, int g, const float* k, int64_
 }
 
 void attention_mix(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,
-                   float* out, int64_t ldo) {
-  (use_avx2() ? attention_mix_avx2 : attention_mix_portable)(s, lds, g, v, ldv, n, dim, out, ldo);
+                   float* out, int64_t ldo, bool accumulate) {
+  (use_avx2() ? attention_mix_avx2 : attention_mix_portable)(s, lds, g, v, ldv, n, dim, out, ldo, accumulate);
 }
 
 }  // namespace dsinfer::kernels

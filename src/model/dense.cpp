@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/attention.hpp"
+#include "model/cached_attention.hpp"
 #include "kernels/matmul.hpp"
 #include "kernels/matvec.hpp"
 #include "kernels/ops.hpp"
@@ -110,26 +110,26 @@ void dense_forward(const ModelConfig& c, const DenseWeights& w, const RopeFreque
       for (int64_t hh = 0; hh < nh; ++hh) rotate(qt + hh * hd, pos);
       for (int64_t kh = 0; kh < nkv; ++kh) rotate(kc + kh * hd, pos);
     }
-    // Heads split across the pool; each thread walks the cached positions once.
+    // The query heads of one KV head read its cached rows together, in one pass per token.
     const float* kcache = cache.latent(l, 0).data();
     const float* vcache = cache.rope_key(l, 0).data();
-    const int64_t ctx_max = start + n;
-    auto heads = [&](int64_t h0, int64_t h1) {
-      std::vector<float> scores(static_cast<size_t>(ctx_max));
-      for (int64_t t = 0; t < n; ++t) {
-        const int64_t ctx = start + t + 1;
-        for (int64_t hh = h0; hh < h1; ++hh) {
-          const int64_t kv = (hh / group) * hd;
-          kernels::attention_scores(q.data() + t * qw + hh * hd, hd, 1, kcache + kv, kvw, ctx, hd, scores.data(), ctx,
-                                    false);
-          for (int64_t p = 0; p < ctx; ++p) scores[p] *= scale;
-          kernels::softmax(scores.data(), ctx);
-          kernels::attention_mix(scores.data(), ctx, 1, vcache + kv, kvw, ctx, hd, attn.data() + t * qw + hh * hd, hd);
-        }
-      }
+    CachedAttention a;
+    a.n_tokens = n;
+    a.start = start;
+    a.groups = nkv;
+    a.heads = static_cast<int>(group);
+    a.dim_v = hd;
+    a.score_dims = hd;
+    a.scale = scale;
+    a.terms = [&](int64_t t, int64_t kh, kernels::ScoreTerm* terms) {
+      terms[0] = {q.data() + t * qw + kh * group * hd, hd, kcache + kh * hd, kvw, hd};
+      return 1;
     };
-    if (pool && nh > 1 && nh * n * ctx_max * 2 * hd >= (1 << 17)) pool->parallel_for(nh, heads, 1);
-    else heads(0, nh);
+    a.values = [&](int64_t kh) { return vcache + kh * hd; };
+    a.ldv = kvw;
+    a.out = [&](int64_t t, int64_t kh) { return attn.data() + t * qw + kh * group * hd; };
+    a.ldout = hd;
+    attend_cached(a, pool);
     kernels::matmul(L.wo, attn.data(), n, qw, o.data(), H, pool);
     for (int64_t i = 0; i < n * H; ++i) x[i] += o[i];
     for (int64_t t = 0; t < n; ++t) kernels::rmsnorm(x.data() + t * H, L.ffn_norm.data(), eps, H, h.data() + t * H);

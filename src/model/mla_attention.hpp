@@ -1,8 +1,8 @@
 // Multi-head latent attention over the MLA cache, for a chunk of new tokens. W_UK is
 // absorbed into each head's query (scores are taken against the cached latent c_kv
 // directly) and W_UV is applied to the latent mixed by the scores, so no per-head key or
-// value is ever expanded. Heads are split across the pool; each thread walks the cached
-// positions once for all its heads, so the cache is read once per thread, not per head.
+// value is ever expanded. All heads read the latent together, in one pass per token
+// (cached_attention.hpp).
 #pragma once
 
 #include <cstdint>
