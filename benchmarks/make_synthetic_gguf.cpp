@@ -7,6 +7,7 @@
 // between); matrices whose width is not a multiple of 256 (the 1408-wide expert down
 // projections, the 10944-wide dense one) fall back to q5_0, or q8_0 where q6_k was due.
 // --shape picks DeepSeek-V2-Lite (default) or an R1-Distill dense shape (Qwen2.5-1.5B, Llama-3.1-8B).
+// A placeholder byte-level tokenizer fills the vocabulary so that llama.cpp loads the files too.
 //   make_synthetic_gguf OUT.gguf [--shape v2-lite|qwen2-1.5b|llama-8b] [--layers N]
 //                      [--type q8_0|q4_k_m|f16|bf16] [--seed S]
 #include <cmath>
@@ -19,6 +20,7 @@
 
 #include "dsinfer/gguf.hpp"
 #include "dsinfer/quantize.hpp"
+#include "tokenizer/byte_level.hpp"
 
 using namespace dsinfer;
 
@@ -44,6 +46,26 @@ std::vector<std::byte> norm_weights(Rng& rng, int64_t n) {
   std::vector<float> v(static_cast<size_t>(n));
   for (auto& x : v) x = 1.0f + 0.1f * rng.next();
   return quantize(DType::f32, v);
+}
+
+// A gpt2 tokenizer of exactly `vocab` tokens: the 256 byte-level symbols, unique fillers
+// (which no merge produces), then BOS and EOS.
+void add_tokenizer(GgufWriter& w, int64_t vocab, const char* pre) {
+  std::vector<std::string> tokens;
+  std::vector<int32_t> types(static_cast<size_t>(vocab), 1);
+  for (int b = 0; b < 256; ++b) tokens.push_back(byte_level_map().encode(static_cast<uint8_t>(b)));
+  while (static_cast<int64_t>(tokens.size()) < vocab - 2) tokens.push_back("<filler" + std::to_string(tokens.size()) + ">");
+  tokens.push_back("<｜begin▁of▁sentence｜>");
+  tokens.push_back("<｜end▁of▁sentence｜>");
+  types[static_cast<size_t>(vocab - 2)] = types[static_cast<size_t>(vocab - 1)] = 3;
+  w.set("tokenizer.ggml.model", GgufValue::of_string("gpt2"));
+  w.set("tokenizer.ggml.pre", GgufValue::of_string(pre));
+  w.set("tokenizer.ggml.tokens", GgufValue::of_strings(tokens));
+  w.set("tokenizer.ggml.token_type", GgufValue::of_i32s(types));
+  w.set("tokenizer.ggml.merges", GgufValue::of_strings({}));
+  w.set("tokenizer.ggml.bos_token_id", GgufValue::of_u32(static_cast<uint32_t>(vocab - 2)));
+  w.set("tokenizer.ggml.eos_token_id", GgufValue::of_u32(static_cast<uint32_t>(vocab - 1)));
+  w.set("tokenizer.ggml.add_bos_token", GgufValue::of_bool(true));
 }
 
 // The R1-Distill dense shapes: Qwen2.5-1.5B (tied embeddings, q/k/v biases) and
@@ -144,6 +166,7 @@ int main(int argc, char** argv) {
   w.set(a + "expert_count", GgufValue::of_u32(E));
   w.set(a + "leading_dense_block_count", GgufValue::of_u32(1));
   w.set(a + "vocab_size", GgufValue::of_u32(VOCAB));
+  w.set(a + "attention.q_lora_rank", GgufValue::of_u32(0));  // llama.cpp needs it unless there are 26 or 27 layers
   w.set(a + "attention.kv_lora_rank", GgufValue::of_u32(KVR));
   w.set(a + "attention.key_length", GgufValue::of_u32(KVR + ROPE));
   w.set(a + "attention.value_length", GgufValue::of_u32(KVR));
@@ -158,6 +181,7 @@ int main(int argc, char** argv) {
   w.set(a + "rope.scaling.factor", GgufValue::of_f32(40.0f));
   w.set(a + "rope.scaling.original_context_length", GgufValue::of_u32(4096));
   w.set(a + "rope.scaling.yarn_log_multiplier", GgufValue::of_f32(0.0707f));
+  add_tokenizer(w, VOCAB, "deepseek-llm");
 
   // The type a matrix gets: `more_bits` marks the tensors Q4_K_M gives q6_k.
   auto type_for = [&](int64_t cols, bool more_bits) {
@@ -176,6 +200,7 @@ int main(int argc, char** argv) {
   if (dense) {
     w = GgufWriter();  // the deepseek2 keys above do not apply
     add_dense(w, rng, *dense, layers, mat);
+    add_tokenizer(w, dense->vocab, "default");
     w.write(out);
     std::fprintf(stderr, "\nwrote %s\n", out.c_str());
     return 0;
