@@ -33,6 +33,9 @@ inline float hsum(__m256 v) {
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
 }
+// A byte shuffle that copies int16 element e of each 128-bit half to all eight of its lanes.
+inline __m256i spread_int16(int e) { return _mm256_set1_epi16(static_cast<int16_t>((2 * e) | ((2 * e + 1) << 8))); }
+
 inline __m256i nibbles_low(__m256i v) { return _mm256_and_si256(v, _mm256_set1_epi8(0x0f)); }
 inline __m256i nibbles_high(__m256i v) { return _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0f)); }
 
@@ -126,6 +129,9 @@ void dot_q45k(const std::byte* w, const std::byte* const* act, int64_t cols, flo
     unpack_scales_mins(b + 4, sc, mn);
     // The mins meet the activations only through their sums per 32 values.
     const __m128i mins16 = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn)));
+    // The eight scales as int16 in both 128-bit halves; group g's is spread over all lanes by
+    // one byte shuffle (three instructions per group through a scalar broadcast).
+    const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc))));
     const uint8_t* qs = b + (five ? 48 : 16);
     __m256i qh = five ? load32(b + 16) : _mm256_setzero_si256();
     __m256i isum[N];
@@ -139,8 +145,8 @@ void dot_q45k(const std::byte* w, const std::byte* const* act, int64_t cols, flo
         hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), one), 4));
         qh = _mm256_srli_epi16(qh, 2);
       }
-      const __m256i s_lo = _mm256_set1_epi16(static_cast<int16_t>(sc[2 * c]));
-      const __m256i s_hi = _mm256_set1_epi16(static_cast<int16_t>(sc[2 * c + 1]));
+      const __m256i s_lo = _mm256_shuffle_epi8(sc16, spread_int16(2 * c));
+      const __m256i s_hi = _mm256_shuffle_epi8(sc16, spread_int16(2 * c + 1));
       for (int j = 0; j < N; ++j) {
         const int8_t* aq = a[j][i].q + c * 64;
         const __m256i p_lo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, load32(aq)), s_lo);
@@ -178,11 +184,16 @@ void dot_q6k(const std::byte* w, const std::byte* const* act, int64_t cols, floa
     const auto* sc = reinterpret_cast<const int8_t*>(b + 192);
     const float d = f16(b + 208);
     __m256i isum[N];
-    const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
+    const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(sc));
+    const __m256i scales16 = _mm256_cvtepi8_epi16(sc8);
+    // Even-numbered scales as int16 in the low half, odd-numbered in the high half: the
+    // scale pair of group (half, k) is then one in-lane byte shuffle away.
+    const __m256i pairs16 = _mm256_cvtepi8_epi16(
+        _mm_shuffle_epi8(sc8, _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15)));
     for (int j = 0; j < N; ++j) {
       // The -32 offset, through the activations' sums per 16: subtracted from the total.
       const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[j][i].bsums));
-      isum[j] = _mm256_mullo_epi32(_mm256_madd_epi16(scales16, bs), _mm256_set1_epi32(-32));
+      isum[j] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(scales16, bs), 5));
     }
     for (int half = 0; half < 2; ++half) {
       const uint8_t* l4 = b + half * 64;
@@ -193,9 +204,8 @@ void dot_q6k(const std::byte* w, const std::byte* const* act, int64_t cols, floa
                              _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 2), m2), 4));
       q[2] = _mm256_or_si256(nibbles_high(la), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 4), m2), 4));
       q[3] = _mm256_or_si256(nibbles_high(lb), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 6), m2), 4));
-      const int8_t* s = sc + half * 8;
       for (int k = 0; k < 4; ++k) {
-        const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(s[2 * k + 1]), _mm_set1_epi16(s[2 * k]));
+        const __m256i scale = _mm256_shuffle_epi8(pairs16, spread_int16(half * 4 + k));
         for (int j = 0; j < N; ++j) {
           const __m256i p = _mm256_maddubs_epi16(q[k], load32(a[j][i].q + half * 128 + k * 32));
           isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, scale));
