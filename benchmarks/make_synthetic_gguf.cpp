@@ -20,6 +20,7 @@
 
 #include "dsinfer/gguf.hpp"
 #include "dsinfer/quantize.hpp"
+#include "model/toy_gguf.hpp"
 #include "tokenizer/byte_level.hpp"
 
 using namespace dsinfer;
@@ -52,20 +53,11 @@ std::vector<std::byte> norm_weights(Rng& rng, int64_t n) {
 // (which no merge produces), then BOS and EOS.
 void add_tokenizer(GgufWriter& w, int64_t vocab, const char* pre) {
   std::vector<std::string> tokens;
-  std::vector<int32_t> types(static_cast<size_t>(vocab), 1);
   for (int b = 0; b < 256; ++b) tokens.push_back(byte_level_map().encode(static_cast<uint8_t>(b)));
   while (static_cast<int64_t>(tokens.size()) < vocab - 2) tokens.push_back("<filler" + std::to_string(tokens.size()) + ">");
   tokens.push_back("<｜begin▁of▁sentence｜>");
   tokens.push_back("<｜end▁of▁sentence｜>");
-  types[static_cast<size_t>(vocab - 2)] = types[static_cast<size_t>(vocab - 1)] = 3;
-  w.set("tokenizer.ggml.model", GgufValue::of_string("gpt2"));
-  w.set("tokenizer.ggml.pre", GgufValue::of_string(pre));
-  w.set("tokenizer.ggml.tokens", GgufValue::of_strings(tokens));
-  w.set("tokenizer.ggml.token_type", GgufValue::of_i32s(types));
-  w.set("tokenizer.ggml.merges", GgufValue::of_strings({}));
-  w.set("tokenizer.ggml.bos_token_id", GgufValue::of_u32(static_cast<uint32_t>(vocab - 2)));
-  w.set("tokenizer.ggml.eos_token_id", GgufValue::of_u32(static_cast<uint32_t>(vocab - 1)));
-  w.set("tokenizer.ggml.add_bos_token", GgufValue::of_bool(true));
+  set_toy_tokenizer(w, tokens, pre, {});
 }
 
 // The R1-Distill dense shapes: Qwen2.5-1.5B (tied embeddings, q/k/v biases) and

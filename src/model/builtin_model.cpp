@@ -7,7 +7,7 @@
 #include "dsinfer/gguf.hpp"
 #include "dsinfer/model.hpp"
 #include "dsinfer/quantize.hpp"
-#include "model/toy_deepseek2.hpp"
+#include "model/toy_gguf.hpp"
 #include "tokenizer/byte_level.hpp"
 
 namespace dsinfer {
@@ -43,24 +43,11 @@ GgufFile builtin_gguf() {
 
   // Tokenizer: the 256 byte-level tokens and two special tokens, no merges.
   std::vector<std::string> tokens;
-  std::vector<int32_t> types;
-  for (int b = 0; b < 256; ++b) {
-    tokens.push_back(byte_level_map().encode(static_cast<uint8_t>(b)));
-    types.push_back(1);
-  }
+  for (int b = 0; b < 256; ++b) tokens.push_back(byte_level_map().encode(static_cast<uint8_t>(b)));
   tokens.push_back("<｜begin▁of▁sentence｜>");
   tokens.push_back("<｜end▁of▁sentence｜>");
-  types.push_back(3);
-  types.push_back(3);
   const int64_t vocab = static_cast<int64_t>(tokens.size());
-  w.set("tokenizer.ggml.model", GgufValue::of_string("gpt2"));
-  w.set("tokenizer.ggml.pre", GgufValue::of_string("default"));
-  w.set("tokenizer.ggml.tokens", GgufValue::of_strings(tokens));
-  w.set("tokenizer.ggml.token_type", GgufValue::of_i32s(types));
-  w.set("tokenizer.ggml.merges", GgufValue::of_strings({}));
-  w.set("tokenizer.ggml.bos_token_id", GgufValue::of_u32(256));
-  w.set("tokenizer.ggml.eos_token_id", GgufValue::of_u32(257));
-  w.set("tokenizer.ggml.add_bos_token", GgufValue::of_bool(true));
+  set_toy_tokenizer(w, tokens, "default", {});
   w.set("tokenizer.chat_template", GgufValue::of_string(kChatTemplate));
 
   auto mat = [&](const std::string& name, std::vector<int64_t> shape, float scale) {

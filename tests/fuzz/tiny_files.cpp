@@ -9,7 +9,7 @@
 #include "dsinfer/gguf.hpp"
 #include "dsinfer/quantize.hpp"
 #include "dsinfer/safetensors.hpp"
-#include "model/toy_deepseek2.hpp"
+#include "model/toy_gguf.hpp"
 #include "tokenizer/byte_level.hpp"
 
 namespace fuzz {
@@ -154,19 +154,9 @@ Bytes tiny_deepseek_gguf() {
       w, {kHidden, kLayers, kHeads, kKvLora, kRope, kNope, kV, kExperts, kTopK, kShared, kMoeFf, kDenseFf, 256, 64},
       "dsinfer fuzz seed");
 
-  const auto tokens = vocab_tokens();
-  std::vector<int32_t> types(tokens.size(), 1);
-  types[types.size() - 2] = types[types.size() - 1] = 3;
   std::vector<std::string> merges;
   for (const auto& [x, y] : kMerges) merges.push_back(x + " " + y);
-  w.set("tokenizer.ggml.model", GgufValue::of_string("gpt2"));
-  w.set("tokenizer.ggml.pre", GgufValue::of_string("deepseek-v3"));
-  w.set("tokenizer.ggml.tokens", GgufValue::of_strings(tokens));
-  w.set("tokenizer.ggml.token_type", GgufValue::of_i32s(types));
-  w.set("tokenizer.ggml.merges", GgufValue::of_strings(merges));
-  w.set("tokenizer.ggml.bos_token_id", GgufValue::of_u32(static_cast<uint32_t>(tokens.size() - 2)));
-  w.set("tokenizer.ggml.eos_token_id", GgufValue::of_u32(static_cast<uint32_t>(tokens.size() - 1)));
-  w.set("tokenizer.ggml.add_bos_token", GgufValue::of_bool(true));
+  dsinfer::set_toy_tokenizer(w, vocab_tokens(), "deepseek-v3", merges);
   w.set("tokenizer.chat_template", GgufValue::of_string(kDeepseekTemplate));
   for (auto& t : model_tensors(false)) w.add_tensor(t.gguf, t.dtype, t.shape, std::move(t.data));
   return w.to_bytes();

@@ -1,9 +1,11 @@
-// The hyperparameters of a toy deepseek2 model as GGUF metadata: shared by the built-in
-// default model and the fuzzers' seed files, so both stay loadable as the loader changes.
+// GGUF metadata for the toy and synthetic models dsinfer writes itself (the built-in default
+// model, the fuzzers' seed files, the benchmark generator), written in one place so they all
+// stay loadable as the loader changes.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "dsinfer/gguf.hpp"
 
@@ -45,6 +47,23 @@ inline void set_toy_deepseek2_hparams(GgufWriter& w, const ToyDeepseek2Shape& s,
   w.set(a + "rope.scaling.factor", GgufValue::of_f32(4.0f));
   w.set(a + "rope.scaling.original_context_length", u32(s.yarn_original_context));
   w.set(a + "rope.scaling.yarn_log_multiplier", GgufValue::of_f32(0.0707f));
+}
+
+// A byte-level BPE ("gpt2") tokenizer whose last two tokens are BOS and EOS (control
+// tokens, BOS added to prompts); every other token is normal.
+inline void set_toy_tokenizer(GgufWriter& w, const std::vector<std::string>& tokens, const std::string& pre,
+                              const std::vector<std::string>& merges) {
+  const auto n = static_cast<uint32_t>(tokens.size());
+  std::vector<int32_t> types(tokens.size(), 1);
+  types[n - 2] = types[n - 1] = 3;
+  w.set("tokenizer.ggml.model", GgufValue::of_string("gpt2"));
+  w.set("tokenizer.ggml.pre", GgufValue::of_string(pre));
+  w.set("tokenizer.ggml.tokens", GgufValue::of_strings(tokens));
+  w.set("tokenizer.ggml.token_type", GgufValue::of_i32s(types));
+  w.set("tokenizer.ggml.merges", GgufValue::of_strings(merges));
+  w.set("tokenizer.ggml.bos_token_id", GgufValue::of_u32(n - 2));
+  w.set("tokenizer.ggml.eos_token_id", GgufValue::of_u32(n - 1));
+  w.set("tokenizer.ggml.add_bos_token", GgufValue::of_bool(true));
 }
 
 }  // namespace dsinfer
