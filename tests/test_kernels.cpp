@@ -128,6 +128,57 @@ TEST_CASE("row kernels: portable = decoded weights . decoded activations; AVX2 =
   if (!avx2) WARN("this CPU has no AVX2+FMA+F16C: only the portable kernels were checked");
 }
 
+TEST_CASE("row tiles: eight rows at once equal the portable row kernel on each row", "[kernels][row_dot]") {
+  const bool avx2 = cpu_features().avx2 && cpu_features().fma && cpu_features().f16c;
+  if (!avx2) {
+    WARN("this CPU has no AVX2+FMA+F16C: no tile to check");
+    return;
+  }
+  CHECK(kernels::row_tile_avx2(DType::f16) == nullptr);
+  for (DType type : kKernelTypes) {
+    const kernels::RowTile tile = kernels::row_tile_avx2(type);
+    if (!tile) continue;
+    const kernels::ActFormat f = kernels::act_format(type);
+    for (int64_t cols : {256, 1536}) {
+      // Two data sets: normal values, and values at the extremes of every code range (the
+      // largest integer products, where a saturating step would show).
+      for (int extremes = 0; extremes < 2; ++extremes) {
+        // Rows 1..8 of a 10-row matrix: the tile must follow the stride, not assume row 0.
+        auto wv = normal_values(static_cast<size_t>(10 * cols), 29 + static_cast<uint32_t>(cols));
+        if (extremes)
+          for (size_t i = 0; i < wv.size(); ++i) wv[i] = (i / 3) % 2 ? 1.0f : -1.0f;
+        const auto w = quantize(type, wv);
+        const size_t stride = w.size() / 10;
+        std::vector<std::vector<std::byte>> acts;
+        for (int j = 0; j < 4; ++j) {
+          auto x = normal_values(static_cast<size_t>(cols), 200 + j);
+          if (extremes)
+            for (size_t i = 0; i < x.size(); ++i) x[i] = (i / 5 + j) % 2 ? 2.0f : -2.0f;
+          acts.emplace_back(kernels::act_row_bytes(f, cols));
+          kernels::quantize_act_row(f, x.data(), cols, acts.back().data());
+        }
+        const std::byte* ap[4] = {acts[0].data(), acts[1].data(), acts[2].data(), acts[3].data()};
+        for (int n = 1; n <= 4; ++n) {
+          float out[4 * kernels::kTileRows];
+          tile(w.data() + stride, stride, ap, n, cols, out);
+          for (int r = 0; r < kernels::kTileRows; ++r) {
+            float port[4];
+            kernels::row_dot_portable(type)(w.data() + (r + 1) * stride, ap, n, cols, port);
+            const auto a0 = dequantized_acts(f, acts[0].data(), cols);
+            double magnitude = 0;
+            for (int64_t i = 0; i < cols; ++i) magnitude += std::fabs(wv[(r + 1) * cols + i] * a0[i]);
+            for (int j = 0; j < n; ++j) {
+              INFO(dtype_name(type) << " cols " << cols << " extremes " << extremes << " n " << n << " row " << r
+                                    << " act " << j);
+              CHECK(std::fabs(out[j * kernels::kTileRows + r] - port[j]) <= 2e-5 * magnitude + 1e-6);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("matmul: batched tasks with gathered rows equal row-by-row products, for any thread count", "[kernels][matmul]") {
   for (DType type : {DType::q4_k, DType::q8_0, DType::q6_k, DType::q3_k, DType::f16}) {
     const int64_t rows = 300, cols = 512, n = 7;

@@ -1,6 +1,7 @@
 // Matrix products over stored weights: y[t][r] = W_r . x_t for a batch of tokens. Weights
 // stay in their file types; activations are quantized once per format (activations.hpp)
-// and each weight row is unpacked once for up to four tokens. Several products can be
+// and each weight row is unpacked once for up to four tokens (with several tokens, eight
+// rows at a time: row_dot.hpp's tiles). Several products can be
 // issued as one batch (the experts a token chose, gate and up together) so the pool's
 // threads share one queue of row blocks: small expert matrices keep every core busy and
 // the pool is woken once, not once per matrix. Every output is computed by one thread

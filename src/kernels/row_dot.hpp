@@ -24,4 +24,15 @@ RowDot row_dot_avx2(DType t);  // call only where cpu_features() has avx2, fma a
 // The best variant this CPU runs.
 RowDot row_dot(DType t);
 
+// Eight weight rows at once (row r at w + r * stride) times up to kMaxRowDotActs activation
+// rows: out[j * kTileRows + r] = w_r . act[j]. Summing eight rows' integer products into one
+// vector before any float work is what makes a tile cheaper than eight row_dot calls.
+constexpr int kTileRows = 8;
+using RowTile = void (*)(const std::byte* w, size_t stride, const std::byte* const* act, int n, int64_t cols,
+                         float* out);
+RowTile row_tile_avx2(DType t);  // call only where cpu_features() has avx2, fma and f16c
+// nullptr where this CPU or this type has no tile (callers use row_dot per row); the row
+// kernels are the reference a tile is tested against.
+RowTile row_tile(DType t);
+
 }  // namespace dsinfer::kernels

@@ -7,74 +7,17 @@
 #include <cstring>
 
 #include "kernels/activations.hpp"
+#include "kernels/quant_blocks_avx2.hpp"
 #include "kernels/row_dot.hpp"
 
 namespace dsinfer::kernels {
 namespace {
 
-inline const uint8_t* u8(const std::byte* p) { return reinterpret_cast<const uint8_t*>(p); }
-inline __m256i load32(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
-inline float f16(const uint8_t* p) {
-  uint16_t h;
-  std::memcpy(&h, p, 2);
-  return _cvtsh_ss(h);
-}
-// Decode reads each weight byte once: asking for the lines 1 KiB ahead keeps more misses in
-// flight than the hardware prefetcher alone, which one core needs to approach the memory
-// bandwidth (measured: a q8_0 product with 2048-wide rows went from 74% to 80-93% of it).
-template <uint32_t kBytes>
-inline void prefetch_ahead(const void* p) {
-  for (uint32_t o = 0; o < kBytes; o += 64) _mm_prefetch(static_cast<const char*>(p) + 1024 + o, _MM_HINT_T0);
-}
-
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-// A byte shuffle that copies int16 element e of each 128-bit half to all eight of its lanes.
-inline __m256i spread_int16(int e) { return _mm256_set1_epi16(static_cast<int16_t>((2 * e) | ((2 * e + 1) << 8))); }
-
-inline __m256i nibbles_low(__m256i v) { return _mm256_and_si256(v, _mm256_set1_epi8(0x0f)); }
-inline __m256i nibbles_high(__m256i v) { return _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0f)); }
-
-// Signed bytes times signed bytes, as 8 int32 sums (w moves its sign onto a).
-inline __m256i dot_i8(__m256i w, __m256i a) {
-  const __m256i p = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
-  return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
-}
-
-// 0xff in byte i where bit i of x is set.
-inline __m256i bits_to_bytes(uint32_t x) {
-  const __m256i spread = _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101, 0x0202020202020202,
-                                            0x0303030303030303);
-  __m256i b = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(x)), spread);
-  b = _mm256_or_si256(b, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));
-  return _mm256_cmpeq_epi8(b, _mm256_set1_epi64x(-1));
-}
-
-template <DType T>
-inline __m256i unpack32(const uint8_t* b) {
-  if constexpr (T == DType::q8_0) {
-    return load32(b + 2);
-  } else if constexpr (T == DType::q4_0) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2));
-    const __m256i q = nibbles_low(_mm256_set_m128i(_mm_srli_epi16(v, 4), v));
-    return _mm256_sub_epi8(q, _mm256_set1_epi8(8));
-  } else {  // q5_0
-    uint32_t qh;
-    std::memcpy(&qh, b + 2, 4);
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 6));
-    __m256i q = nibbles_low(_mm256_set_m128i(_mm_srli_epi16(v, 4), v));
-    q = _mm256_or_si256(q, _mm256_and_si256(bits_to_bytes(qh), _mm256_set1_epi8(0x10)));
-    return _mm256_sub_epi8(q, _mm256_set1_epi8(16));
-  }
-}
+using namespace avx2;
 
 template <DType T, int N>
 void dot32(const std::byte* w, const std::byte* const* act, int64_t cols, float* out) {
-  constexpr uint32_t bb = T == DType::q8_0 ? 34 : T == DType::q4_0 ? 18 : 22;
+  constexpr uint32_t bb = block32_bytes<T>;
   const ActBlock32* a[N];
   __m256 acc[N];
   for (int j = 0; j < N; ++j) {
@@ -90,22 +33,6 @@ void dot32(const std::byte* w, const std::byte* const* act, int64_t cols, float*
       acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * a[j][i].d), _mm256_cvtepi32_ps(dot_i8(q, load32(a[j][i].q))), acc[j]);
   }
   for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]);
-}
-
-// The eight 6-bit scales and mins of a q4_k / q5_k super-block, from their 12 bytes: the
-// low six bits of bytes 0-7 hold scales and mins 0-3; bytes 8-11 hold the low nibbles of
-// scales and mins 4-7, whose top two bits sit in the spare top bits of bytes 0-7.
-inline void unpack_scales_mins(const uint8_t* s, uint8_t* sc, uint8_t* mn) {
-  uint32_t w[3];
-  std::memcpy(w, s, 12);
-  const uint32_t six = 0x3f3f3f3f, nib = 0x0f0f0f0f, two = 0x03030303;
-  const uint32_t scales_lo = w[0] & six, mins_lo = w[1] & six;
-  const uint32_t scales_hi = (w[2] & nib) | (((w[0] >> 6) & two) << 4);
-  const uint32_t mins_hi = ((w[2] >> 4) & nib) | (((w[1] >> 6) & two) << 4);
-  std::memcpy(sc, &scales_lo, 4);
-  std::memcpy(sc + 4, &scales_hi, 4);
-  std::memcpy(mn, &mins_lo, 4);
-  std::memcpy(mn + 4, &mins_hi, 4);
 }
 
 // q4_k and q5_k: eight 32-value groups, value = d * scale * q - dmin * min.

@@ -173,14 +173,24 @@ RowDot row_dot_portable(DType t) {
   }
 }
 
-RowDot row_dot(DType t) {
+namespace {
+
+bool has_avx2() {
   static const bool avx2 = [] {
     const CpuFeatures& f = cpu_features();
     return f.avx2 && f.fma && f.f16c;
   }();
-  if (avx2)
+  return avx2;
+}
+
+}  // namespace
+
+RowDot row_dot(DType t) {
+  if (has_avx2())
     if (RowDot k = row_dot_avx2(t)) return k;
   return row_dot_portable(t);
 }
+
+RowTile row_tile(DType t) { return has_avx2() ? row_tile_avx2(t) : nullptr; }
 
 }  // namespace dsinfer::kernels

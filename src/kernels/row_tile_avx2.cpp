@@ -1,0 +1,265 @@
+// AVX2 row tiles (compiled with -mavx2 -mfma -mf16c; reached only through row_tile()'s
+// run-time check): eight weight rows times up to four activation rows. Each row's integer
+// products for a block are kept as eight int32 lanes; the eight rows' lane sets are then
+// folded into one vector holding the eight rows' sums, so the float work of a block (int to
+// float, the two scales, the accumulate) and the k-quants' min corrections are paid once per
+// eight rows instead of once per row. In the one-row kernels that work cost about as much
+// as the integer products themselves.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "kernels/activations.hpp"
+#include "kernels/quant_blocks_avx2.hpp"
+#include "kernels/row_dot.hpp"
+
+namespace dsinfer::kernels {
+namespace {
+
+using namespace avx2;
+
+constexpr int R = kTileRows;
+static_assert(R == 8, "the folds below are written for eight rows");
+
+// Lane r of the result = the sum of the eight lanes of p[r].
+inline __m256i fold_rows(const __m256i* p) {
+  const __m256i a = _mm256_hadd_epi32(_mm256_hadd_epi32(p[0], p[1]), _mm256_hadd_epi32(p[2], p[3]));
+  const __m256i b = _mm256_hadd_epi32(_mm256_hadd_epi32(p[4], p[5]), _mm256_hadd_epi32(p[6], p[7]));
+  return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
+}
+
+// Lane r of the result = the sum of the four lanes of p[r].
+inline __m256i fold_rows(const __m128i* p) {
+  const __m256i a = _mm256_hadd_epi32(_mm256_set_m128i(p[4], p[0]), _mm256_set_m128i(p[5], p[1]));
+  const __m256i b = _mm256_hadd_epi32(_mm256_set_m128i(p[6], p[2]), _mm256_set_m128i(p[7], p[3]));
+  return _mm256_hadd_epi32(a, b);
+}
+
+inline int load_u16(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return h;
+}
+// The eight rows' f16 scales at byte offset `at` of their blocks, as floats. Inserted lane by
+// lane: eight narrow stores read back as one vector would stall store forwarding every block.
+inline __m256 row_scales(const uint8_t* const* b, int at) {
+  __m128i h = _mm_cvtsi32_si128(load_u16(b[0] + at));
+  h = _mm_insert_epi16(h, load_u16(b[1] + at), 1);
+  h = _mm_insert_epi16(h, load_u16(b[2] + at), 2);
+  h = _mm_insert_epi16(h, load_u16(b[3] + at), 3);
+  h = _mm_insert_epi16(h, load_u16(b[4] + at), 4);
+  h = _mm_insert_epi16(h, load_u16(b[5] + at), 5);
+  h = _mm_insert_epi16(h, load_u16(b[6] + at), 6);
+  h = _mm_insert_epi16(h, load_u16(b[7] + at), 7);
+  return _mm256_cvtph_ps(h);
+}
+
+// q8_0, q4_0, q5_0. q4_0 and q5_0 multiply their unsigned codes directly (no sign juggling)
+// and take the code offset off through the activation block's sum, which all eight rows share.
+template <DType T, int N>
+void tile32(const std::byte* w, size_t stride, const std::byte* const* act, int64_t cols, float* out) {
+  constexpr uint32_t bb = block32_bytes<T>;
+  const ActBlock32* a[N];
+  __m256 acc[N];
+  for (int j = 0; j < N; ++j) {
+    a[j] = reinterpret_cast<const ActBlock32*>(act[j]);
+    acc[j] = _mm256_setzero_ps();
+  }
+  const __m256i ones16 = _mm256_set1_epi16(1);
+  for (int64_t i = 0; i < cols / 32; ++i) {
+    const uint8_t* b[R];
+    for (int r = 0; r < R; ++r) b[r] = u8(w) + r * stride + i * bb;
+    __m256i aq[N], offset[N];
+    for (int j = 0; j < N; ++j) {
+      aq[j] = load32(a[j][i].q);
+      if constexpr (T != DType::q8_0)
+        offset[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(code_offset<T>), aq[j]), ones16);
+    }
+    alignas(32) __m256i part[N][R];
+    for (int r = 0; r < R; ++r) {
+      prefetch_ahead<1>(b[r]);
+      if constexpr (T == DType::q8_0) {
+        const __m256i q = load32(b[r] + 2);
+        for (int j = 0; j < N; ++j) part[j][r] = dot_i8(q, aq[j]);
+      } else {
+        const __m256i q = unpack32_codes<T>(b[r]);
+        for (int j = 0; j < N; ++j)
+          part[j][r] = _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(q, aq[j]), ones16), offset[j]);
+      }
+    }
+    const __m256 d = row_scales(b, 0);
+    for (int j = 0; j < N; ++j)
+      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(a[j][i].d)), _mm256_cvtepi32_ps(fold_rows(part[j])),
+                               acc[j]);
+  }
+  for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * R, acc[j]);
+}
+
+// q4_k and q5_k: eight 32-value groups, value = d * scale * q - dmin * min.
+template <DType T, int N>
+void tile_q45k(const std::byte* w, size_t stride, const std::byte* const* act, int64_t cols, float* out) {
+  constexpr bool five = T == DType::q5_k;
+  constexpr uint32_t bb = five ? 176 : 144;
+  const ActBlock256* a[N];
+  __m256 acc[N];
+  for (int j = 0; j < N; ++j) {
+    a[j] = reinterpret_cast<const ActBlock256*>(act[j]);
+    acc[j] = _mm256_setzero_ps();
+  }
+  for (int64_t i = 0; i < cols / 256; ++i) {
+    const uint8_t* b[R];
+    for (int r = 0; r < R; ++r) b[r] = u8(w) + r * stride + i * bb;
+    // Activation sums per 32 values: what each row's mins multiply.
+    __m128i group_sums[N];
+    for (int j = 0; j < N; ++j)
+      group_sums[j] = _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a[j][i].bsums)),
+                                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[j][i].bsums + 8)));
+    alignas(32) __m256i part[N][R];
+    alignas(16) __m128i mins_part[N][R];
+    for (int r = 0; r < R; ++r) {
+      prefetch_ahead<bb>(b[r]);
+      uint8_t sc[8], mn[8];
+      unpack_scales_mins(b[r] + 4, sc, mn);
+      const __m128i mins16 = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn)));
+      for (int j = 0; j < N; ++j) mins_part[j][r] = _mm_madd_epi16(mins16, group_sums[j]);
+      const __m256i sc16 =
+          _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc))));
+      const uint8_t* qs = b[r] + (five ? 48 : 16);
+      __m256i qh = five ? load32(b[r] + 16) : _mm256_setzero_si256();
+      __m256i isum[N];
+      for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
+      for (int c = 0; c < 4; ++c) {
+        const __m256i v = load32(qs + c * 32);
+        __m256i lo = nibbles_low(v), hi = nibbles_high(v);
+        if constexpr (five) {
+          const __m256i one = _mm256_set1_epi8(1);
+          lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(qh, one), 4));
+          hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), one), 4));
+          qh = _mm256_srli_epi16(qh, 2);
+        }
+        const __m256i s_lo = _mm256_shuffle_epi8(sc16, spread_int16(2 * c));
+        const __m256i s_hi = _mm256_shuffle_epi8(sc16, spread_int16(2 * c + 1));
+        for (int j = 0; j < N; ++j) {
+          const int8_t* aq = a[j][i].q + c * 64;
+          const __m256i p_lo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, load32(aq)), s_lo);
+          const __m256i p_hi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, load32(aq + 32)), s_hi);
+          isum[j] = _mm256_add_epi32(isum[j], _mm256_add_epi32(p_lo, p_hi));
+        }
+      }
+      for (int j = 0; j < N; ++j) part[j][r] = isum[j];
+    }
+    const __m256 d = row_scales(b, 0), dmin = row_scales(b, 2);
+    for (int j = 0; j < N; ++j) {
+      const __m256 ad = _mm256_set1_ps(a[j][i].d);
+      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, ad), _mm256_cvtepi32_ps(fold_rows(part[j])), acc[j]);
+      acc[j] = _mm256_fnmadd_ps(_mm256_mul_ps(dmin, ad), _mm256_cvtepi32_ps(fold_rows(mins_part[j])), acc[j]);
+    }
+  }
+  for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * R, acc[j]);
+}
+
+// q6_k: sixteen 16-value groups with signed scales, value = d * scale * (q - 32).
+template <int N>
+void tile_q6k(const std::byte* w, size_t stride, const std::byte* const* act, int64_t cols, float* out) {
+  const ActBlock256* a[N];
+  __m256 acc[N];
+  for (int j = 0; j < N; ++j) {
+    a[j] = reinterpret_cast<const ActBlock256*>(act[j]);
+    acc[j] = _mm256_setzero_ps();
+  }
+  const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x03);
+  for (int64_t i = 0; i < cols / 256; ++i) {
+    const uint8_t* b[R];
+    for (int r = 0; r < R; ++r) b[r] = u8(w) + r * stride + i * 210;
+    alignas(32) __m256i part[N][R];
+    for (int r = 0; r < R; ++r) {
+      prefetch_ahead<210>(b[r]);
+      const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b[r] + 192));
+      const __m256i scales16 = _mm256_cvtepi8_epi16(sc8);
+      const __m256i pairs16 = _mm256_cvtepi8_epi16(
+          _mm_shuffle_epi8(sc8, _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15)));
+      __m256i isum[N];
+      for (int j = 0; j < N; ++j) {
+        // The -32 offset, through the activations' sums per 16.
+        const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[j][i].bsums));
+        isum[j] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(scales16, bs), 5));
+      }
+      for (int half = 0; half < 2; ++half) {
+        const uint8_t* l4 = b[r] + half * 64;
+        const __m256i la = load32(l4), lb = load32(l4 + 32), hv = load32(b[r] + 128 + half * 32);
+        __m256i q[4];
+        q[0] = _mm256_or_si256(_mm256_and_si256(la, m4), _mm256_slli_epi16(_mm256_and_si256(hv, m2), 4));
+        q[1] = _mm256_or_si256(_mm256_and_si256(lb, m4),
+                               _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 2), m2), 4));
+        q[2] = _mm256_or_si256(nibbles_high(la),
+                               _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 4), m2), 4));
+        q[3] = _mm256_or_si256(nibbles_high(lb),
+                               _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 6), m2), 4));
+        for (int k = 0; k < 4; ++k) {
+          const __m256i scale = _mm256_shuffle_epi8(pairs16, spread_int16(half * 4 + k));
+          for (int j = 0; j < N; ++j) {
+            const __m256i p = _mm256_maddubs_epi16(q[k], load32(a[j][i].q + half * 128 + k * 32));
+            isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, scale));
+          }
+        }
+      }
+      for (int j = 0; j < N; ++j) part[j][r] = isum[j];
+    }
+    const __m256 d = row_scales(b, 208);
+    for (int j = 0; j < N; ++j)
+      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(a[j][i].d)), _mm256_cvtepi32_ps(fold_rows(part[j])),
+                               acc[j]);
+  }
+  for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * R, acc[j]);
+}
+
+template <template <int> class K>
+void by_count(const std::byte* w, size_t stride, const std::byte* const* act, int n, int64_t cols, float* out) {
+  switch (n) {
+    case 1: K<1>::run(w, stride, act, cols, out); break;
+    case 2: K<2>::run(w, stride, act, cols, out); break;
+    case 3: K<3>::run(w, stride, act, cols, out); break;
+    default: K<4>::run(w, stride, act, cols, out); break;
+  }
+}
+
+template <DType T>
+struct T32 {
+  template <int N>
+  struct K {
+    static void run(const std::byte* w, size_t s, const std::byte* const* a, int64_t c, float* o) {
+      tile32<T, N>(w, s, a, c, o);
+    }
+  };
+};
+template <DType T>
+struct T45 {
+  template <int N>
+  struct K {
+    static void run(const std::byte* w, size_t s, const std::byte* const* a, int64_t c, float* o) {
+      tile_q45k<T, N>(w, s, a, c, o);
+    }
+  };
+};
+template <int N>
+struct T6 {
+  static void run(const std::byte* w, size_t s, const std::byte* const* a, int64_t c, float* o) {
+    tile_q6k<N>(w, s, a, c, o);
+  }
+};
+
+}  // namespace
+
+RowTile row_tile_avx2(DType t) {
+  switch (t) {
+    case DType::q8_0: return by_count<T32<DType::q8_0>::K>;
+    case DType::q4_0: return by_count<T32<DType::q4_0>::K>;
+    case DType::q5_0: return by_count<T32<DType::q5_0>::K>;
+    case DType::q4_k: return by_count<T45<DType::q4_k>::K>;
+    case DType::q5_k: return by_count<T45<DType::q5_k>::K>;
+    case DType::q6_k: return by_count<T6>;
+    default: return nullptr;
+  }
+}
+
+}  // namespace dsinfer::kernels
