@@ -1,5 +1,6 @@
 // AVX2 building blocks shared by the row kernels (row_dot_avx2.cpp) and the row tiles
-// (row_tile_avx2.cpp): loading and unpacking quantized weight blocks, int8 products. Include
+// (row_tile_avx2.cpp): loading and unpacking quantized weight blocks, int8 products, and
+// the integer part of a k-quant super-block times a few activation rows. Include
 // only from files compiled with -mavx2 -mfma -mf16c.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <cstring>
 
 #include "dsinfer/dtype.hpp"
+#include "kernels/activations.hpp"
 
 namespace dsinfer::kernels::avx2 {
 
@@ -97,6 +99,78 @@ inline void unpack_scales_mins(const uint8_t* s, uint8_t* sc, uint8_t* mn) {
   std::memcpy(sc + 4, &scales_hi, 4);
   std::memcpy(mn, &mins_lo, 4);
   std::memcpy(mn + 4, &mins_hi, 4);
+}
+
+// The integer part of one q4_k / q5_k super-block times N activation blocks (a[j]: token j's
+// block at the same position): the eight lanes of isum[j] sum to sum_g scale_g * (q_g . a_g).
+// The mins are left to the caller, which gets them as eight int16 in *mins16.
+template <DType T, int N>
+inline void q45k_block_sums(const uint8_t* b, const ActBlock256* const* a, __m256i* isum, __m128i* mins16) {
+  constexpr bool five = T == DType::q5_k;
+  uint8_t sc[8], mn[8];
+  unpack_scales_mins(b + 4, sc, mn);
+  *mins16 = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn)));
+  // The eight scales as int16 in both 128-bit halves; group g's is spread over all lanes by
+  // one byte shuffle (three instructions per group through a scalar broadcast).
+  const __m256i sc16 =
+      _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc))));
+  const uint8_t* qs = b + (five ? 48 : 16);
+  __m256i qh = five ? load32(b + 16) : _mm256_setzero_si256();
+  for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
+  for (int c = 0; c < 4; ++c) {
+    const __m256i v = load32(qs + c * 32);
+    __m256i lo = nibbles_low(v), hi = nibbles_high(v);
+    if constexpr (five) {
+      const __m256i one = _mm256_set1_epi8(1);
+      lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(qh, one), 4));
+      hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), one), 4));
+      qh = _mm256_srli_epi16(qh, 2);
+    }
+    const __m256i s_lo = _mm256_shuffle_epi8(sc16, spread_int16(2 * c));
+    const __m256i s_hi = _mm256_shuffle_epi8(sc16, spread_int16(2 * c + 1));
+    for (int j = 0; j < N; ++j) {
+      const int8_t* aq = a[j]->q + c * 64;
+      const __m256i p_lo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, load32(aq)), s_lo);
+      const __m256i p_hi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, load32(aq + 32)), s_hi);
+      isum[j] = _mm256_add_epi32(isum[j], _mm256_add_epi32(p_lo, p_hi));
+    }
+  }
+}
+
+// The integer part of one q6_k super-block (sixteen 16-value groups with signed scales,
+// value = scale * (q - 32)) times N activation blocks: the lanes of isum[j] sum to
+// sum_g scale_g * ((q_g - 32) . a_g).
+template <int N>
+inline void q6k_block_sums(const uint8_t* b, const ActBlock256* const* a, __m256i* isum) {
+  const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x03);
+  const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 192));
+  const __m256i scales16 = _mm256_cvtepi8_epi16(sc8);
+  // Even-numbered scales as int16 in the low half, odd-numbered in the high half: the
+  // scale pair of group (half, k) is then one in-lane byte shuffle away.
+  const __m256i pairs16 = _mm256_cvtepi8_epi16(
+      _mm_shuffle_epi8(sc8, _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15)));
+  for (int j = 0; j < N; ++j) {
+    // The -32 offset, through the activations' sums per 16: subtracted from the total.
+    const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[j]->bsums));
+    isum[j] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(scales16, bs), 5));
+  }
+  for (int half = 0; half < 2; ++half) {
+    const uint8_t* l4 = b + half * 64;
+    const __m256i la = load32(l4), lb = load32(l4 + 32), hv = load32(b + 128 + half * 32);
+    __m256i q[4];
+    q[0] = _mm256_or_si256(_mm256_and_si256(la, m4), _mm256_slli_epi16(_mm256_and_si256(hv, m2), 4));
+    q[1] = _mm256_or_si256(_mm256_and_si256(lb, m4),
+                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 2), m2), 4));
+    q[2] = _mm256_or_si256(nibbles_high(la), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 4), m2), 4));
+    q[3] = _mm256_or_si256(nibbles_high(lb), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 6), m2), 4));
+    for (int k = 0; k < 4; ++k) {
+      const __m256i scale = _mm256_shuffle_epi8(pairs16, spread_int16(half * 4 + k));
+      for (int j = 0; j < N; ++j) {
+        const __m256i p = _mm256_maddubs_epi16(q[k], load32(a[j]->q + half * 128 + k * 32));
+        isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, scale));
+      }
+    }
+  }
 }
 
 }  // namespace dsinfer::kernels::avx2

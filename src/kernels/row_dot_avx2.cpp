@@ -38,8 +38,7 @@ void dot32(const std::byte* w, const std::byte* const* act, int64_t cols, float*
 // q4_k and q5_k: eight 32-value groups, value = d * scale * q - dmin * min.
 template <DType T, int N>
 void dot_q45k(const std::byte* w, const std::byte* const* act, int64_t cols, float* out) {
-  constexpr bool five = T == DType::q5_k;
-  constexpr uint32_t bb = five ? 176 : 144;
+  constexpr uint32_t bb = T == DType::q5_k ? 176 : 144;
   const ActBlock256* a[N];
   __m256 acc[N];
   float mins[N];
@@ -52,44 +51,21 @@ void dot_q45k(const std::byte* w, const std::byte* const* act, int64_t cols, flo
     const uint8_t* b = u8(w) + i * bb;
     prefetch_ahead<bb>(b);
     const float d = f16(b), dmin = f16(b + 2);
-    uint8_t sc[8], mn[8];
-    unpack_scales_mins(b + 4, sc, mn);
-    // The mins meet the activations only through their sums per 32 values.
-    const __m128i mins16 = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn)));
-    // The eight scales as int16 in both 128-bit halves; group g's is spread over all lanes by
-    // one byte shuffle (three instructions per group through a scalar broadcast).
-    const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc))));
-    const uint8_t* qs = b + (five ? 48 : 16);
-    __m256i qh = five ? load32(b + 16) : _mm256_setzero_si256();
+    const ActBlock256* ai[N];
+    for (int j = 0; j < N; ++j) ai[j] = a[j] + i;
     __m256i isum[N];
-    for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
-    for (int c = 0; c < 4; ++c) {
-      const __m256i v = load32(qs + c * 32);
-      __m256i lo = nibbles_low(v), hi = nibbles_high(v);
-      if constexpr (five) {
-        const __m256i one = _mm256_set1_epi8(1);
-        lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(qh, one), 4));
-        hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), one), 4));
-        qh = _mm256_srli_epi16(qh, 2);
-      }
-      const __m256i s_lo = _mm256_shuffle_epi8(sc16, spread_int16(2 * c));
-      const __m256i s_hi = _mm256_shuffle_epi8(sc16, spread_int16(2 * c + 1));
-      for (int j = 0; j < N; ++j) {
-        const int8_t* aq = a[j][i].q + c * 64;
-        const __m256i p_lo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, load32(aq)), s_lo);
-        const __m256i p_hi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, load32(aq + 32)), s_hi);
-        isum[j] = _mm256_add_epi32(isum[j], _mm256_add_epi32(p_lo, p_hi));
-      }
-    }
+    __m128i mins16;
+    q45k_block_sums<T, N>(b, ai, isum, &mins16);
     for (int j = 0; j < N; ++j) {
-      const __m128i bs_lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[j][i].bsums));
-      const __m128i bs_hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[j][i].bsums + 8));
+      // The mins meet the activations only through their sums per 32 values.
+      const __m128i bs_lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ai[j]->bsums));
+      const __m128i bs_hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ai[j]->bsums + 8));
       __m128i m4 = _mm_madd_epi16(mins16, _mm_hadd_epi16(bs_lo, bs_hi));
       m4 = _mm_add_epi32(m4, _mm_shuffle_epi32(m4, 0x4e));
       m4 = _mm_add_epi32(m4, _mm_shuffle_epi32(m4, 0xb1));
       const int m = _mm_cvtsi128_si32(m4);
-      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * a[j][i].d), _mm256_cvtepi32_ps(isum[j]), acc[j]);
-      mins[j] += dmin * a[j][i].d * static_cast<float>(m);
+      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * ai[j]->d), _mm256_cvtepi32_ps(isum[j]), acc[j]);
+      mins[j] += dmin * ai[j]->d * static_cast<float>(m);
     }
   }
   for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]) - mins[j];
@@ -104,43 +80,16 @@ void dot_q6k(const std::byte* w, const std::byte* const* act, int64_t cols, floa
     a[j] = reinterpret_cast<const ActBlock256*>(act[j]);
     acc[j] = _mm256_setzero_ps();
   }
-  const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x03);
   for (int64_t i = 0; i < cols / 256; ++i) {
     const uint8_t* b = u8(w) + i * 210;
     prefetch_ahead<210>(b);
-    const auto* sc = reinterpret_cast<const int8_t*>(b + 192);
     const float d = f16(b + 208);
+    const ActBlock256* ai[N];
+    for (int j = 0; j < N; ++j) ai[j] = a[j] + i;
     __m256i isum[N];
-    const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(sc));
-    const __m256i scales16 = _mm256_cvtepi8_epi16(sc8);
-    // Even-numbered scales as int16 in the low half, odd-numbered in the high half: the
-    // scale pair of group (half, k) is then one in-lane byte shuffle away.
-    const __m256i pairs16 = _mm256_cvtepi8_epi16(
-        _mm_shuffle_epi8(sc8, _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15)));
-    for (int j = 0; j < N; ++j) {
-      // The -32 offset, through the activations' sums per 16: subtracted from the total.
-      const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[j][i].bsums));
-      isum[j] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(scales16, bs), 5));
-    }
-    for (int half = 0; half < 2; ++half) {
-      const uint8_t* l4 = b + half * 64;
-      const __m256i la = load32(l4), lb = load32(l4 + 32), hv = load32(b + 128 + half * 32);
-      __m256i q[4];
-      q[0] = _mm256_or_si256(_mm256_and_si256(la, m4), _mm256_slli_epi16(_mm256_and_si256(hv, m2), 4));
-      q[1] = _mm256_or_si256(_mm256_and_si256(lb, m4),
-                             _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 2), m2), 4));
-      q[2] = _mm256_or_si256(nibbles_high(la), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 4), m2), 4));
-      q[3] = _mm256_or_si256(nibbles_high(lb), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 6), m2), 4));
-      for (int k = 0; k < 4; ++k) {
-        const __m256i scale = _mm256_shuffle_epi8(pairs16, spread_int16(half * 4 + k));
-        for (int j = 0; j < N; ++j) {
-          const __m256i p = _mm256_maddubs_epi16(q[k], load32(a[j][i].q + half * 128 + k * 32));
-          isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, scale));
-        }
-      }
-    }
+    q6k_block_sums<N>(b, ai, isum);
     for (int j = 0; j < N; ++j)
-      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * a[j][i].d), _mm256_cvtepi32_ps(isum[j]), acc[j]);
+      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * ai[j]->d), _mm256_cvtepi32_ps(isum[j]), acc[j]);
   }
   for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]);
 }

@@ -98,8 +98,7 @@ void tile32(const std::byte* w, size_t stride, const std::byte* const* act, int6
 // q4_k and q5_k: eight 32-value groups, value = d * scale * q - dmin * min.
 template <DType T, int N>
 void tile_q45k(const std::byte* w, size_t stride, const std::byte* const* act, int64_t cols, float* out) {
-  constexpr bool five = T == DType::q5_k;
-  constexpr uint32_t bb = five ? 176 : 144;
+  constexpr uint32_t bb = T == DType::q5_k ? 176 : 144;
   const ActBlock256* a[N];
   __m256 acc[N];
   for (int j = 0; j < N; ++j) {
@@ -109,48 +108,29 @@ void tile_q45k(const std::byte* w, size_t stride, const std::byte* const* act, i
   for (int64_t i = 0; i < cols / 256; ++i) {
     const uint8_t* b[R];
     for (int r = 0; r < R; ++r) b[r] = u8(w) + r * stride + i * bb;
+    const ActBlock256* ai[N];
     // Activation sums per 32 values: what each row's mins multiply.
     __m128i group_sums[N];
-    for (int j = 0; j < N; ++j)
-      group_sums[j] = _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a[j][i].bsums)),
-                                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[j][i].bsums + 8)));
+    for (int j = 0; j < N; ++j) {
+      ai[j] = a[j] + i;
+      group_sums[j] = _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ai[j]->bsums)),
+                                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(ai[j]->bsums + 8)));
+    }
     alignas(32) __m256i part[N][R];
     alignas(16) __m128i mins_part[N][R];
     for (int r = 0; r < R; ++r) {
       prefetch_ahead<bb>(b[r]);
-      uint8_t sc[8], mn[8];
-      unpack_scales_mins(b[r] + 4, sc, mn);
-      const __m128i mins16 = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn)));
-      for (int j = 0; j < N; ++j) mins_part[j][r] = _mm_madd_epi16(mins16, group_sums[j]);
-      const __m256i sc16 =
-          _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc))));
-      const uint8_t* qs = b[r] + (five ? 48 : 16);
-      __m256i qh = five ? load32(b[r] + 16) : _mm256_setzero_si256();
       __m256i isum[N];
-      for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
-      for (int c = 0; c < 4; ++c) {
-        const __m256i v = load32(qs + c * 32);
-        __m256i lo = nibbles_low(v), hi = nibbles_high(v);
-        if constexpr (five) {
-          const __m256i one = _mm256_set1_epi8(1);
-          lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(qh, one), 4));
-          hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), one), 4));
-          qh = _mm256_srli_epi16(qh, 2);
-        }
-        const __m256i s_lo = _mm256_shuffle_epi8(sc16, spread_int16(2 * c));
-        const __m256i s_hi = _mm256_shuffle_epi8(sc16, spread_int16(2 * c + 1));
-        for (int j = 0; j < N; ++j) {
-          const int8_t* aq = a[j][i].q + c * 64;
-          const __m256i p_lo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, load32(aq)), s_lo);
-          const __m256i p_hi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, load32(aq + 32)), s_hi);
-          isum[j] = _mm256_add_epi32(isum[j], _mm256_add_epi32(p_lo, p_hi));
-        }
+      __m128i mins16;
+      q45k_block_sums<T, N>(b[r], ai, isum, &mins16);
+      for (int j = 0; j < N; ++j) {
+        part[j][r] = isum[j];
+        mins_part[j][r] = _mm_madd_epi16(mins16, group_sums[j]);
       }
-      for (int j = 0; j < N; ++j) part[j][r] = isum[j];
     }
     const __m256 d = row_scales(b, 0), dmin = row_scales(b, 2);
     for (int j = 0; j < N; ++j) {
-      const __m256 ad = _mm256_set1_ps(a[j][i].d);
+      const __m256 ad = _mm256_set1_ps(ai[j]->d);
       acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, ad), _mm256_cvtepi32_ps(fold_rows(part[j])), acc[j]);
       acc[j] = _mm256_fnmadd_ps(_mm256_mul_ps(dmin, ad), _mm256_cvtepi32_ps(fold_rows(mins_part[j])), acc[j]);
     }
@@ -167,47 +147,21 @@ void tile_q6k(const std::byte* w, size_t stride, const std::byte* const* act, in
     a[j] = reinterpret_cast<const ActBlock256*>(act[j]);
     acc[j] = _mm256_setzero_ps();
   }
-  const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x03);
   for (int64_t i = 0; i < cols / 256; ++i) {
     const uint8_t* b[R];
     for (int r = 0; r < R; ++r) b[r] = u8(w) + r * stride + i * 210;
+    const ActBlock256* ai[N];
+    for (int j = 0; j < N; ++j) ai[j] = a[j] + i;
     alignas(32) __m256i part[N][R];
     for (int r = 0; r < R; ++r) {
       prefetch_ahead<210>(b[r]);
-      const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b[r] + 192));
-      const __m256i scales16 = _mm256_cvtepi8_epi16(sc8);
-      const __m256i pairs16 = _mm256_cvtepi8_epi16(
-          _mm_shuffle_epi8(sc8, _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15)));
       __m256i isum[N];
-      for (int j = 0; j < N; ++j) {
-        // The -32 offset, through the activations' sums per 16.
-        const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[j][i].bsums));
-        isum[j] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(scales16, bs), 5));
-      }
-      for (int half = 0; half < 2; ++half) {
-        const uint8_t* l4 = b[r] + half * 64;
-        const __m256i la = load32(l4), lb = load32(l4 + 32), hv = load32(b[r] + 128 + half * 32);
-        __m256i q[4];
-        q[0] = _mm256_or_si256(_mm256_and_si256(la, m4), _mm256_slli_epi16(_mm256_and_si256(hv, m2), 4));
-        q[1] = _mm256_or_si256(_mm256_and_si256(lb, m4),
-                               _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 2), m2), 4));
-        q[2] = _mm256_or_si256(nibbles_high(la),
-                               _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 4), m2), 4));
-        q[3] = _mm256_or_si256(nibbles_high(lb),
-                               _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 6), m2), 4));
-        for (int k = 0; k < 4; ++k) {
-          const __m256i scale = _mm256_shuffle_epi8(pairs16, spread_int16(half * 4 + k));
-          for (int j = 0; j < N; ++j) {
-            const __m256i p = _mm256_maddubs_epi16(q[k], load32(a[j][i].q + half * 128 + k * 32));
-            isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, scale));
-          }
-        }
-      }
+      q6k_block_sums<N>(b[r], ai, isum);
       for (int j = 0; j < N; ++j) part[j][r] = isum[j];
     }
     const __m256 d = row_scales(b, 208);
     for (int j = 0; j < N; ++j)
-      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(a[j][i].d)), _mm256_cvtepi32_ps(fold_rows(part[j])),
+      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(ai[j]->d)), _mm256_cvtepi32_ps(fold_rows(part[j])),
                                acc[j]);
   }
   for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * R, acc[j]);
