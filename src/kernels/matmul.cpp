@@ -99,9 +99,26 @@ void matmul(std::span<const MatmulTask> tasks, ThreadPool* pool) {
     for (int64_t u = 0; u < units; ++u) do_unit(u);
     return;
   }
-  std::atomic<int64_t> next{0};
-  pool->run_shared([&](int, int) {
-    for (int64_t u; (u = next.fetch_add(1, std::memory_order_relaxed)) < units;) do_unit(u);
+  // Each thread owns a contiguous share of the units and walks it in order, so its weight
+  // reads are one stream the hardware prefetcher keeps ahead of; a thread that finishes
+  // takes units from the front of the others' shares (a slow or late thread's whole share,
+  // if need be). Handing out 16-row units to whoever asks next cost a third of decode's
+  // bandwidth: every thread's stream broke every 16 rows (measured, MoE decode layer).
+  struct alignas(64) Share {
+    std::atomic<int64_t> next;
+    int64_t end;
+  };
+  const int n = pool->size();
+  std::vector<Share> shares(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    shares[static_cast<size_t>(i)].next.store(units * i / n, std::memory_order_relaxed);
+    shares[static_cast<size_t>(i)].end = units * (i + 1) / n;
+  }
+  pool->run_shared([&](int index, int) {
+    for (int k = 0; k < n; ++k) {
+      Share& s = shares[static_cast<size_t>((index + k) % n)];
+      for (int64_t u; (u = s.next.fetch_add(1, std::memory_order_relaxed)) < s.end;) do_unit(u);
+    }
   });
 }
 
