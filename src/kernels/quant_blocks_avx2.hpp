@@ -39,6 +39,28 @@ inline float hsum(__m256 v) {
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
 }
+// Eight (load8) or one (load1) values of an f32 / f16 / bf16 row from index k, as floats.
+template <DType T>
+inline __m256 load8(const std::byte* w, int64_t k) {
+  if constexpr (T == DType::f32) return _mm256_loadu_ps(reinterpret_cast<const float*>(w) + k);
+  else if constexpr (T == DType::f16) return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * k)));
+  else
+    return _mm256_castsi256_ps(
+        _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * k))), 16));
+}
+
+template <DType T>
+inline float load1(const std::byte* w, int64_t k) {
+  if constexpr (T == DType::f32) return reinterpret_cast<const float*>(w)[k];
+  uint16_t h;
+  std::memcpy(&h, w + 2 * k, 2);
+  if constexpr (T == DType::f16) return _cvtsh_ss(h);
+  uint32_t u = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
 // A byte shuffle that copies int16 element e of each 128-bit half to all eight of its lanes.
 inline __m256i spread_int16(int e) { return _mm256_set1_epi16(static_cast<int16_t>((2 * e) | ((2 * e + 1) << 8))); }
 

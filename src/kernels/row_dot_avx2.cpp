@@ -94,27 +94,6 @@ void dot_q6k(const std::byte* w, const std::byte* const* act, int64_t cols, floa
   for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]);
 }
 
-template <DType T>
-inline __m256 load8(const std::byte* w, int64_t k) {
-  if constexpr (T == DType::f32) return _mm256_loadu_ps(reinterpret_cast<const float*>(w) + k);
-  else if constexpr (T == DType::f16) return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * k)));
-  else
-    return _mm256_castsi256_ps(
-        _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * k))), 16));
-}
-
-template <DType T>
-inline float load1(const std::byte* w, int64_t k) {
-  if constexpr (T == DType::f32) return reinterpret_cast<const float*>(w)[k];
-  uint16_t h;
-  std::memcpy(&h, w + 2 * k, 2);
-  if constexpr (T == DType::f16) return _cvtsh_ss(h);
-  uint32_t u = static_cast<uint32_t>(h) << 16;
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
-
 template <DType T, int N>
 void dot_float(const std::byte* w, const std::byte* const* act, int64_t cols, float* out) {
   const float* a[N];

@@ -167,6 +167,52 @@ void tile_q6k(const std::byte* w, size_t stride, const std::byte* const* act, in
   for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * R, acc[j]);
 }
 
+// Lane i of the result = the sum of the eight lanes of p[i].
+inline __m256 fold_rows(const __m256* p) {
+  const __m256 a = _mm256_hadd_ps(_mm256_hadd_ps(p[0], p[1]), _mm256_hadd_ps(p[2], p[3]));
+  const __m256 b = _mm256_hadd_ps(_mm256_hadd_ps(p[4], p[5]), _mm256_hadd_ps(p[6], p[7]));
+  return _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));
+}
+
+// f32 / f16 / bf16 rows (MLA's per-head k_b and v_b matrices) times f32 activations: four
+// rows times two tokens at a time, 8 accumulators plus the four rows' values and a token's
+// in registers (six loads per eight multiply-adds; the one-row kernel needed ten). An odd
+// last token is paired with itself and its copy dropped.
+template <DType T, int N>
+void tile_float(const std::byte* w, size_t stride, const std::byte* const* act, int64_t cols, float* out) {
+  for (int j0 = 0; j0 < N; j0 += 2) {
+    const float* a[2] = {reinterpret_cast<const float*>(act[j0]),
+                         reinterpret_cast<const float*>(act[j0 + 1 < N ? j0 + 1 : j0])};
+    for (int r0 = 0; r0 < R; r0 += 4) {
+      const std::byte* wr[4];
+      for (int r = 0; r < 4; ++r) wr[r] = w + (r0 + r) * stride;
+      __m256 acc[8];
+      for (int i = 0; i < 8; ++i) acc[i] = _mm256_setzero_ps();
+      int64_t k = 0;
+      for (; k + 8 <= cols; k += 8) {
+        constexpr int64_t es = T == DType::f32 ? 4 : 2;
+        __m256 wv[4];
+        for (int r = 0; r < 4; ++r) {
+          if ((k * es) % 64 == 0) prefetch_ahead<1>(wr[r] + k * es);
+          wv[r] = load8<T>(wr[r], k);
+        }
+        for (int m = 0; m < 2; ++m) {
+          const __m256 av = _mm256_loadu_ps(a[m] + k);
+          for (int r = 0; r < 4; ++r) acc[r * 2 + m] = _mm256_fmadd_ps(wv[r], av, acc[r * 2 + m]);
+        }
+      }
+      alignas(32) float sums[8];
+      _mm256_store_ps(sums, fold_rows(acc));
+      for (int r = 0; r < 4; ++r)
+        for (int m = 0; m < 2 && j0 + m < N; ++m) {
+          float s = sums[r * 2 + m];
+          for (int64_t c = k; c < cols; ++c) s += load1<T>(wr[r], c) * a[m][c];
+          out[(j0 + m) * R + r0 + r] = s;
+        }
+    }
+  }
+}
+
 template <template <int> class K>
 void by_count(const std::byte* w, size_t stride, const std::byte* const* act, int n, int64_t cols, float* out) {
   switch (n) {
@@ -195,6 +241,15 @@ struct T45 {
     }
   };
 };
+template <DType T>
+struct TF {
+  template <int N>
+  struct K {
+    static void run(const std::byte* w, size_t s, const std::byte* const* a, int64_t c, float* o) {
+      tile_float<T, N>(w, s, a, c, o);
+    }
+  };
+};
 template <int N>
 struct T6 {
   static void run(const std::byte* w, size_t s, const std::byte* const* a, int64_t c, float* o) {
@@ -212,6 +267,9 @@ RowTile row_tile_avx2(DType t) {
     case DType::q4_k: return by_count<T45<DType::q4_k>::K>;
     case DType::q5_k: return by_count<T45<DType::q5_k>::K>;
     case DType::q6_k: return by_count<T6>;
+    case DType::f32: return by_count<TF<DType::f32>::K>;
+    case DType::f16: return by_count<TF<DType::f16>::K>;
+    case DType::bf16: return by_count<TF<DType::bf16>::K>;
     default: return nullptr;
   }
 }

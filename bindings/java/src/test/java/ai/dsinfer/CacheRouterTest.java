@@ -42,13 +42,15 @@ class CacheRouterTest {
       e = assertThrows(DsinferException.class, () -> ca.copyTo(ca, 1));
       assertEquals(Status.INVALID_ARGUMENT, e.status());
 
-      // Replaying the same tokens after a rollback gives the same logits.
+      // Replaying the same tokens after a rollback gives the same logits. Not to the last
+      // bit: the kept positions were computed in a 6-token prefill, c's in a 3-token one, and
+      // a product over several tokens may sum in another order than one over a single token.
       try (Session c = new Session(m, 128)) {
         c.prefill(Arrays.copyOf(PROMPT, 3));
         c.decode(PROMPT[3]);
         ca.truncate(3);
         a.decode(PROMPT[3]);
-        assertArrayEquals(c.logits(), a.logits());
+        assertArrayEquals(c.logits(), a.logits(), 1e-5f);
       }
     }
   }
