@@ -2,9 +2,10 @@
 // stay in their file types; activations are quantized once per format (activations.hpp)
 // and each weight row is unpacked once for up to four tokens (with several tokens, eight
 // rows at a time: row_dot.hpp's tiles). Several products can be
-// issued as one batch (the experts a token chose, gate and up together) so the pool's
-// threads share one queue of row blocks: small expert matrices keep every core busy and
-// the pool is woken once, not once per matrix. Every output is computed by one thread
+// issued as one batch (the experts a token chose, gate and up together): the batch's row
+// blocks are split into one contiguous share per thread, taken over by the others when a
+// thread falls behind, so small expert matrices keep every core busy, each core reads one
+// stream, and the pool is woken once, not once per matrix. Every output is computed by one thread
 // from start to end, so results do not depend on the thread count.
 #pragma once
 
