@@ -31,6 +31,8 @@ TEST_CASE("dot_f32: AVX2 agrees with the portable kernel at every length", "[ker
 
 // ---- quantized weights x quantized activations ---------------------------------------
 
+#include <cstring>
+
 #include "dsinfer/dequantize.hpp"
 #include "dsinfer/quantize.hpp"
 #include "dsinfer/thread_pool.hpp"
@@ -84,6 +86,36 @@ TEST_CASE("quantizers round-trip through the independent decoders within each ty
     INFO(dtype_name(type) << ": relative RMS error " << std::sqrt(err / ref));
     CHECK(std::sqrt(err / ref) < bound);
     CHECK(std::sqrt(err / ref) > 0.0);
+  }
+}
+
+TEST_CASE("activation quantization: AVX2 writes the portable bytes exactly", "[kernels][quantize]") {
+  if (!cpu_features().avx2) {
+    WARN("this CPU has no AVX2: nothing to compare");
+    return;
+  }
+  const int64_t cols = 1024;
+  std::vector<std::vector<float>> rows;
+  rows.push_back(normal_values(cols, 5));
+  rows.push_back(normal_values(cols, 6));
+  for (float& v : rows.back()) v *= 1e-30f;  // tiny scales
+  // Blocks whose largest value is 127: the scale is 1 and every x.5 is a tie (to even).
+  std::vector<float> ties(cols);
+  for (int64_t i = 0; i < cols; ++i) ties[i] = i % 32 == 0 ? 127.0f : static_cast<float>((i % 7) - 3) + 0.5f;
+  rows.push_back(ties);
+  // An all-zero block, a block with one huge value, and the rest ordinary.
+  std::vector<float> odd = normal_values(cols, 7);
+  std::fill(odd.begin(), odd.begin() + 256, 0.0f);
+  odd[300] = -3e37f;
+  rows.push_back(odd);
+  for (kernels::ActFormat f : {kernels::ActFormat::q8_32, kernels::ActFormat::q8_256}) {
+    for (size_t r = 0; r < rows.size(); ++r) {
+      std::vector<std::byte> a(kernels::act_row_bytes(f, cols)), b(a.size());
+      kernels::quantize_act_row_portable(f, rows[r].data(), cols, a.data());
+      kernels::quantize_act_row_avx2(f, rows[r].data(), cols, b.data());
+      INFO("format " << static_cast<int>(f) << " row " << r);
+      CHECK(std::memcmp(a.data(), b.data(), a.size()) == 0);
+    }
   }
 }
 

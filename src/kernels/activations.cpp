@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "dsinfer/cpu_features.hpp"
+
 namespace dsinfer::kernels {
 
 ActFormat act_format(DType t) {
@@ -39,6 +41,12 @@ float block_scale(const float* x, int n, float* d) {
 }  // namespace
 
 void quantize_act_row(ActFormat f, const float* x, int64_t cols, std::byte* out) {
+  static const bool avx2 = cpu_features().avx2;
+  if (f != ActFormat::f32 && avx2) quantize_act_row_avx2(f, x, cols, out);
+  else quantize_act_row_portable(f, x, cols, out);
+}
+
+void quantize_act_row_portable(ActFormat f, const float* x, int64_t cols, std::byte* out) {
   if (f == ActFormat::f32) {
     std::memcpy(out, x, static_cast<size_t>(cols) * sizeof(float));
     return;

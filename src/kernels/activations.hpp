@@ -34,8 +34,12 @@ ActFormat act_format(DType t);
 // Bytes one row of `cols` activations takes in format f (cols must be a whole number of blocks).
 size_t act_row_bytes(ActFormat f, int64_t cols);
 
-// Quantizes (or copies) one row.
+// Quantizes (or copies) one row, with the best variant this CPU runs.
 void quantize_act_row(ActFormat f, const float* x, int64_t cols, std::byte* out);
+// The portable definition (the reference) and the AVX2 variant of the int8 formats; the
+// AVX2 one only where cpu_features() has avx2.
+void quantize_act_row_portable(ActFormat f, const float* x, int64_t cols, std::byte* out);
+void quantize_act_row_avx2(ActFormat f, const float* x, int64_t cols, std::byte* out);
 
 // n rows of activations (row t at x + t * ldx) in whichever formats were asked for.
 class Activations {
