@@ -24,14 +24,28 @@ void swiglu(float* gate, const float* up, int64_t n) {
   for (int64_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
 }
 
-void rope_interleaved(float* x, int64_t n, const float* inv_freq, double pos, float mscale) {
-  for (int64_t i = 0; i < n / 2; ++i) {
+void rope_table(const float* inv_freq, int64_t half, double pos, float mscale, float* cos, float* sin) {
+  for (int64_t i = 0; i < half; ++i) {
     const double angle = pos * inv_freq[i];
-    const float c = static_cast<float>(std::cos(angle)) * mscale;
-    const float s = static_cast<float>(std::sin(angle)) * mscale;
+    cos[i] = static_cast<float>(std::cos(angle)) * mscale;
+    sin[i] = static_cast<float>(std::sin(angle)) * mscale;
+  }
+}
+
+void rope_interleaved(float* x, int64_t n, const float* cos, const float* sin) {
+  for (int64_t i = 0; i < n / 2; ++i) {
     const float a = x[2 * i], b = x[2 * i + 1];
-    x[2 * i] = a * c - b * s;
-    x[2 * i + 1] = a * s + b * c;
+    x[2 * i] = a * cos[i] - b * sin[i];
+    x[2 * i + 1] = a * sin[i] + b * cos[i];
+  }
+}
+
+void rope_halves(float* x, int64_t n, const float* cos, const float* sin) {
+  const int64_t h = n / 2;
+  for (int64_t i = 0; i < h; ++i) {
+    const float a = x[i], b = x[i + h];
+    x[i] = a * cos[i] - b * sin[i];
+    x[i + h] = a * sin[i] + b * cos[i];
   }
 }
 

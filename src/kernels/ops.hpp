@@ -14,8 +14,14 @@ void softmax(float* x, int64_t n);
 // gate[i] = silu(gate[i]) * up[i]
 void swiglu(float* gate, const float* up, int64_t n);
 
-// Rotates adjacent pairs (x[2i], x[2i+1]) by angle pos * inv_freq[i], scaling by mscale;
-// the layout DeepSeek's reference code and llama.cpp's "normal" rope type use.
-void rope_interleaved(float* x, int64_t n, const float* inv_freq, double pos, float mscale);
+// RoPE. The rotation of a position depends on the position only, so it is computed once
+// per token (rope_table) and applied to every head that token has.
+// cos[i] and sin[i] of pos * inv_freq[i] for i < half, each times mscale.
+void rope_table(const float* inv_freq, int64_t half, double pos, float mscale, float* cos, float* sin);
+// Rotates adjacent pairs (x[2i], x[2i+1]) by a table of n/2 angles: the layout DeepSeek's
+// reference code and llama.cpp's "normal" rope type use.
+void rope_interleaved(float* x, int64_t n, const float* cos, const float* sin);
+// Rotates pairs (x[i], x[i + n/2]): Hugging Face's rotate_half layout.
+void rope_halves(float* x, int64_t n, const float* cos, const float* sin);
 
 }  // namespace dsinfer::kernels

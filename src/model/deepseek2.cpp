@@ -250,6 +250,11 @@ void Model::forward(std::span<const int32_t> tokens, MlaCache& cache, MoeRouter&
   std::vector<float> q(static_cast<size_t>(n * nh * qk)), qa(static_cast<size_t>(n * std::max<int64_t>(qlr, 1)));
   std::vector<float> kva(static_cast<size_t>(n * kva_w)), att(static_cast<size_t>(n * nh * vd));
   for (int64_t t = 0; t < n; ++t) kernels::decode_row(m.w.embed, tokens[t], x.data() + t * H);
+  // One rotation table per position of the chunk, shared by its heads and layers.
+  std::vector<float> rope_cos(static_cast<size_t>(n * rd / 2)), rope_sin(rope_cos.size());
+  for (int64_t t = 0; t < n; ++t)
+    kernels::rope_table(m.rope.inv_freq.data(), rd / 2, static_cast<double>(start + t), m.rope.mscale,
+                        rope_cos.data() + t * rd / 2, rope_sin.data() + t * rd / 2);
 
   for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
     const Deepseek2Layer& L = m.w.layers[l];
@@ -272,10 +277,10 @@ void Model::forward(std::span<const int32_t> tokens, MlaCache& cache, MoeRouter&
       std::span<float> kpe = cache.rope_key(l, pos);
       kernels::rmsnorm(kv, L.kv_a_norm.data(), eps, kvr, cache.latent(l, pos).data());
       std::copy(kv + kvr, kv + kva_w, kpe.begin());
-      kernels::rope_interleaved(kpe.data(), rd, m.rope.inv_freq.data(), static_cast<double>(pos), m.rope.mscale);
-      for (int64_t hd = 0; hd < nh; ++hd)
-        kernels::rope_interleaved(q.data() + (t * nh + hd) * qk + nope, rd, m.rope.inv_freq.data(),
-                                  static_cast<double>(pos), m.rope.mscale);
+      const float* cs = rope_cos.data() + t * rd / 2;
+      const float* sn = rope_sin.data() + t * rd / 2;
+      kernels::rope_interleaved(kpe.data(), rd, cs, sn);
+      for (int64_t hd = 0; hd < nh; ++hd) kernels::rope_interleaved(q.data() + (t * nh + hd) * qk + nope, rd, cs, sn);
     }
     mla_attention(c, L, cache, l, start, n, q.data(), att.data(), pool);
     kernels::matmul(L.wo, att.data(), n, nh * vd, o.data(), H, pool);

@@ -20,17 +20,6 @@ constexpr Name kBq{"attn_q.bias", "self_attn.q_proj.bias"};
 constexpr Name kBk{"attn_k.bias", "self_attn.k_proj.bias"};
 constexpr Name kBv{"attn_v.bias", "self_attn.v_proj.bias"};
 
-// Rotates pairs (x[i], x[i + n/2]): Hugging Face's rotate_half layout.
-void rope_halves(float* x, int64_t n, const float* inv_freq, double pos) {
-  const int64_t h = n / 2;
-  for (int64_t i = 0; i < h; ++i) {
-    const double angle = pos * inv_freq[i];
-    const float c = static_cast<float>(std::cos(angle)), s = static_cast<float>(std::sin(angle));
-    const float a = x[i], b = x[i + h];
-    x[i] = a * c - b * s;
-    x[i + h] = a * s + b * c;
-  }
-}
 
 }  // namespace
 
@@ -76,15 +65,22 @@ void dense_forward(const ModelConfig& c, const DenseWeights& w, const RopeFreque
   const float scale = static_cast<float>(c.softmax_scale());
   std::vector<float> inv_freq(rope.inv_freq);
   for (size_t i = 0; i < w.rope_freq_factors.size() && i < inv_freq.size(); ++i) inv_freq[i] /= w.rope_freq_factors[i];
-  auto rotate = [&](float* v, double pos) {
-    if (c.rope_interleaved) kernels::rope_interleaved(v, hd, inv_freq.data(), pos, 1.0f);
-    else rope_halves(v, hd, inv_freq.data(), pos);
+  // One rotation table per position of the chunk, shared by its heads and layers.
+  std::vector<float> rope_cos(static_cast<size_t>(n * hd / 2)), rope_sin(rope_cos.size());
+  auto rotate = [&](float* v, int64_t t) {
+    const float* cs = rope_cos.data() + t * hd / 2;
+    const float* sn = rope_sin.data() + t * hd / 2;
+    if (c.rope_interleaved) kernels::rope_interleaved(v, hd, cs, sn);
+    else kernels::rope_halves(v, hd, cs, sn);
   };
 
   // The chunk goes through each layer together, as in the deepseek2 forward pass.
   std::vector<float> x(static_cast<size_t>(n * H)), h(x.size()), o(x.size());
   std::vector<float> q(static_cast<size_t>(n * qw)), k(static_cast<size_t>(n * kvw)), v(k.size()), attn(q.size());
   const int64_t start = cache.reserve(n);
+  for (int64_t t = 0; t < n; ++t)
+    kernels::rope_table(inv_freq.data(), hd / 2, static_cast<double>(start + t), 1.0f,
+                        rope_cos.data() + t * hd / 2, rope_sin.data() + t * hd / 2);
   for (int64_t t = 0; t < n; ++t) kernels::decode_row(w.embed, tokens[t], x.data() + t * H);
   for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
     const DenseLayer& L = w.layers[l];
@@ -97,7 +93,6 @@ void dense_forward(const ModelConfig& c, const DenseWeights& w, const RopeFreque
       kernels::matmul(tasks, pool);
     }
     for (int64_t t = 0; t < n; ++t) {
-      const double pos = static_cast<double>(start + t);
       float* qt = q.data() + t * qw;
       float* kc = cache.latent(l, start + t).data();   // K of every KV head
       float* vc = cache.rope_key(l, start + t).data(); // V of every KV head
@@ -107,8 +102,8 @@ void dense_forward(const ModelConfig& c, const DenseWeights& w, const RopeFreque
         for (int64_t i = 0; i < qw; ++i) qt[i] += L.bq[i];
         for (int64_t i = 0; i < kvw; ++i) kc[i] += L.bk[i], vc[i] += L.bv[i];
       }
-      for (int64_t hh = 0; hh < nh; ++hh) rotate(qt + hh * hd, pos);
-      for (int64_t kh = 0; kh < nkv; ++kh) rotate(kc + kh * hd, pos);
+      for (int64_t hh = 0; hh < nh; ++hh) rotate(qt + hh * hd, t);
+      for (int64_t kh = 0; kh < nkv; ++kh) rotate(kc + kh * hd, t);
     }
     // The query heads of one KV head read its cached rows together, in one pass per token.
     const float* kcache = cache.latent(l, 0).data();
