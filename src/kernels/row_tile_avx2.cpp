@@ -4,7 +4,8 @@
 // folded into one vector holding the eight rows' sums, so the float work of a block (int to
 // float, the two scales, the accumulate) and the k-quants' min corrections are paid once per
 // eight rows instead of once per row. In the one-row kernels that work cost about as much
-// as the integer products themselves.
+// as the integer products themselves. Float weights (tile_float) keep their sums in
+// registers instead, four rows by two tokens at a time.
 #include <immintrin.h>
 
 #include <cstring>
