@@ -24,12 +24,14 @@ void swiglu(float* gate, const float* up, int64_t n) {
   for (int64_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
 }
 
-void rope_table(const float* inv_freq, int64_t half, double pos, float mscale, float* cos, float* sin) {
-  for (int64_t i = 0; i < half; ++i) {
-    const double angle = pos * inv_freq[i];
-    cos[i] = static_cast<float>(std::cos(angle)) * mscale;
-    sin[i] = static_cast<float>(std::sin(angle)) * mscale;
-  }
+void rope_table(const float* inv_freq, int64_t half, int64_t first_pos, int64_t n_pos, float mscale, float* cos,
+                float* sin) {
+  for (int64_t t = 0; t < n_pos; ++t)
+    for (int64_t i = 0; i < half; ++i) {
+      const double angle = static_cast<double>(first_pos + t) * inv_freq[i];
+      cos[t * half + i] = static_cast<float>(std::cos(angle)) * mscale;
+      sin[t * half + i] = static_cast<float>(std::sin(angle)) * mscale;
+    }
 }
 
 void rope_interleaved(float* x, int64_t n, const float* cos, const float* sin) {

@@ -252,9 +252,7 @@ void Model::forward(std::span<const int32_t> tokens, MlaCache& cache, MoeRouter&
   for (int64_t t = 0; t < n; ++t) kernels::decode_row(m.w.embed, tokens[t], x.data() + t * H);
   // One rotation table per position of the chunk, shared by its heads and layers.
   std::vector<float> rope_cos(static_cast<size_t>(n * rd / 2)), rope_sin(rope_cos.size());
-  for (int64_t t = 0; t < n; ++t)
-    kernels::rope_table(m.rope.inv_freq.data(), rd / 2, static_cast<double>(start + t), m.rope.mscale,
-                        rope_cos.data() + t * rd / 2, rope_sin.data() + t * rd / 2);
+  kernels::rope_table(m.rope.inv_freq.data(), rd / 2, start, n, m.rope.mscale, rope_cos.data(), rope_sin.data());
 
   for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
     const Deepseek2Layer& L = m.w.layers[l];

@@ -20,7 +20,6 @@ constexpr Name kBq{"attn_q.bias", "self_attn.q_proj.bias"};
 constexpr Name kBk{"attn_k.bias", "self_attn.k_proj.bias"};
 constexpr Name kBv{"attn_v.bias", "self_attn.v_proj.bias"};
 
-
 }  // namespace
 
 DenseWeights bind_dense_weights(const ModelConfig& c, const TensorSource& src, int64_t fp8_block,
@@ -78,9 +77,7 @@ void dense_forward(const ModelConfig& c, const DenseWeights& w, const RopeFreque
   std::vector<float> x(static_cast<size_t>(n * H)), h(x.size()), o(x.size());
   std::vector<float> q(static_cast<size_t>(n * qw)), k(static_cast<size_t>(n * kvw)), v(k.size()), attn(q.size());
   const int64_t start = cache.reserve(n);
-  for (int64_t t = 0; t < n; ++t)
-    kernels::rope_table(inv_freq.data(), hd / 2, static_cast<double>(start + t), 1.0f,
-                        rope_cos.data() + t * hd / 2, rope_sin.data() + t * hd / 2);
+  kernels::rope_table(inv_freq.data(), hd / 2, start, n, 1.0f, rope_cos.data(), rope_sin.data());
   for (int64_t t = 0; t < n; ++t) kernels::decode_row(w.embed, tokens[t], x.data() + t * H);
   for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
     const DenseLayer& L = w.layers[l];
