@@ -55,7 +55,12 @@ void quantize_act_row_portable(ActFormat f, const float* x, int64_t cols, std::b
     auto* b = reinterpret_cast<ActBlock32*>(out);
     for (int64_t i = 0; i < cols / 32; ++i, x += 32) {
       const float inv = block_scale(x, 32, &b[i].d);
-      for (int j = 0; j < 32; ++j) b[i].q[j] = static_cast<int8_t>(std::nearbyint(x[j] * inv));
+      int sum = 0;
+      for (int j = 0; j < 32; ++j) {
+        b[i].q[j] = static_cast<int8_t>(std::nearbyint(x[j] * inv));
+        sum += b[i].q[j];
+      }
+      b[i].s = b[i].d * static_cast<float>(sum);
     }
     return;
   }

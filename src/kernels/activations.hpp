@@ -14,12 +14,15 @@ namespace dsinfer::kernels {
 
 enum class ActFormat : uint8_t {
   f32,     // plain floats: f32 / f16 / bf16 weights, and types without an integer kernel
-  q8_32,   // 32 values per block: f32 scale + int8 (q8_0, q4_0, q5_0 weights)
+  q8_32,   // 32 values per block: f32 scale, f32 scaled sum, int8 (q8_0, q4_0, q5_0 weights)
   q8_256,  // 256 values per block: f32 scale, int16 sums of each 16, int8 (k-quant weights)
 };
 
 struct ActBlock32 {
   float d;
+  // d times the sum of q. q4_0 / q5_0 kernels multiply the unsigned codes (maddubs takes an
+  // unsigned operand, so no sign juggling) and take the code offset off through this.
+  float s;
   int8_t q[32];
 };
 struct ActBlock256 {

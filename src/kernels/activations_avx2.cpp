@@ -50,6 +50,8 @@ void quantize_act_row_avx2(ActFormat f, const float* x, int64_t cols, std::byte*
       const float amax = abs_max(x, 32);
       b[i].d = amax / 127.0f;
       quantize32(x, amax > 0.0f ? 127.0f / amax : 0.0f, b[i].q, i32);
+      const int sum = hsum_epi32(_mm256_add_epi32(_mm256_add_epi32(i32[0], i32[1]), _mm256_add_epi32(i32[2], i32[3])));
+      b[i].s = b[i].d * static_cast<float>(sum);
     }
     return;
   }

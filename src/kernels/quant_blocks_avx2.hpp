@@ -33,12 +33,12 @@ inline void prefetch_ahead(const void* p) {
   for (uint32_t o = 0; o < kBytes; o += 64) _mm_prefetch(reinterpret_cast<const char*>(ahead + o), _MM_HINT_T0);
 }
 
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+inline float hsum(__m128 s) {
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
 }
+inline float hsum(__m256 v) { return hsum(_mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1))); }
 // Eight (load8) or one (load1) values of an f32 / f16 / bf16 row from index k, as floats.
 template <DType T>
 inline __m256 load8(const std::byte* w, int64_t k) {
@@ -82,31 +82,28 @@ inline __m256i bits_to_bytes(uint32_t x) {
   return _mm256_cmpeq_epi8(b, _mm256_set1_epi64x(-1));
 }
 
+// The 32 nibbles of 16 bytes in order: low nibbles then high ones. The bytes go to both
+// halves by the load itself; one variable shift moves the high half's nibbles down.
+inline __m256i nibbles32(const uint8_t* p) {
+  const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  return nibbles_low(_mm256_srlv_epi32(v, _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4)));
+}
+
 // The stored codes of a q4_0 (0..15) or q5_0 (0..31) block, before their offset (8 or 16)
 // is taken off.
 template <DType T>
 inline __m256i unpack32_codes(const uint8_t* b) {
   if constexpr (T == DType::q4_0) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2));
-    return nibbles_low(_mm256_set_m128i(_mm_srli_epi16(v, 4), v));
+    return nibbles32(b + 2);
   } else {
     static_assert(T == DType::q5_0);
     uint32_t qh;
     std::memcpy(&qh, b + 2, 4);
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 6));
-    const __m256i q = nibbles_low(_mm256_set_m128i(_mm_srli_epi16(v, 4), v));
-    return _mm256_or_si256(q, _mm256_and_si256(bits_to_bytes(qh), _mm256_set1_epi8(0x10)));
+    return _mm256_or_si256(nibbles32(b + 6), _mm256_and_si256(bits_to_bytes(qh), _mm256_set1_epi8(0x10)));
   }
 }
 template <DType T>
 constexpr int code_offset = T == DType::q4_0 ? 8 : T == DType::q5_0 ? 16 : 0;
-
-// The signed values of a q8_0 / q4_0 / q5_0 block.
-template <DType T>
-inline __m256i unpack32(const uint8_t* b) {
-  if constexpr (T == DType::q8_0) return load32(b + 2);
-  else return _mm256_sub_epi8(unpack32_codes<T>(b), _mm256_set1_epi8(code_offset<T>));
-}
 template <DType T>
 constexpr uint32_t block32_bytes = T == DType::q8_0 ? 34 : T == DType::q4_0 ? 18 : 22;
 

@@ -15,24 +15,39 @@ namespace {
 
 using namespace avx2;
 
+// q8_0 multiplies signed bytes; q4_0 and q5_0 multiply their unsigned codes and take the
+// code offset off once per block through the activation block's scaled sum.
 template <DType T, int N>
 void dot32(const std::byte* w, const std::byte* const* act, int64_t cols, float* out) {
   constexpr uint32_t bb = block32_bytes<T>;
   const ActBlock32* a[N];
   __m256 acc[N];
+  float offset[N];
   for (int j = 0; j < N; ++j) {
     a[j] = reinterpret_cast<const ActBlock32*>(act[j]);
     acc[j] = _mm256_setzero_ps();
+    offset[j] = 0.0f;
   }
+  const __m256i ones16 = _mm256_set1_epi16(1);
   for (int64_t i = 0; i < cols / 32; ++i) {
     const uint8_t* b = u8(w) + i * bb;
     prefetch_ahead<1>(b);
-    const __m256i q = unpack32<T>(b);
     const float d = f16(b);
-    for (int j = 0; j < N; ++j)
-      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * a[j][i].d), _mm256_cvtepi32_ps(dot_i8(q, load32(a[j][i].q))), acc[j]);
+    if constexpr (T == DType::q8_0) {
+      const __m256i q = load32(b + 2);
+      for (int j = 0; j < N; ++j)
+        acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * a[j][i].d), _mm256_cvtepi32_ps(dot_i8(q, load32(a[j][i].q))),
+                                 acc[j]);
+    } else {
+      const __m256i q = unpack32_codes<T>(b);
+      for (int j = 0; j < N; ++j) {
+        const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(q, load32(a[j][i].q)), ones16);
+        acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * a[j][i].d), _mm256_cvtepi32_ps(p), acc[j]);
+        offset[j] += d * a[j][i].s;
+      }
+    }
   }
-  for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]);
+  for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]) - static_cast<float>(code_offset<T>) * offset[j];
 }
 
 // q4_k and q5_k: eight 32-value groups, value = d * scale * q - dmin * min.
@@ -41,34 +56,36 @@ void dot_q45k(const std::byte* w, const std::byte* const* act, int64_t cols, flo
   constexpr uint32_t bb = T == DType::q5_k ? 176 : 144;
   const ActBlock256* a[N];
   __m256 acc[N];
-  float mins[N];
+  __m128 acc_mins[N];
   for (int j = 0; j < N; ++j) {
     a[j] = reinterpret_cast<const ActBlock256*>(act[j]);
     acc[j] = _mm256_setzero_ps();
-    mins[j] = 0.0f;
+    acc_mins[j] = _mm_setzero_ps();
   }
   for (int64_t i = 0; i < cols / 256; ++i) {
     const uint8_t* b = u8(w) + i * bb;
     prefetch_ahead<bb>(b);
-    const float d = f16(b), dmin = f16(b + 2);
+    // d and dmin are adjacent halves: one conversion for both.
+    uint32_t d_dmin;
+    std::memcpy(&d_dmin, b, 4);
+    const __m128 scales = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(d_dmin)));
     const ActBlock256* ai[N];
     for (int j = 0; j < N; ++j) ai[j] = a[j] + i;
     __m256i isum[N];
     __m128i mins16;
     q45k_block_sums<T, N>(b, ai, isum, &mins16);
     for (int j = 0; j < N; ++j) {
-      // The mins meet the activations only through their sums per 32 values.
-      const __m128i bs_lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ai[j]->bsums));
-      const __m128i bs_hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ai[j]->bsums + 8));
-      __m128i m4 = _mm_madd_epi16(mins16, _mm_hadd_epi16(bs_lo, bs_hi));
-      m4 = _mm_add_epi32(m4, _mm_shuffle_epi32(m4, 0x4e));
-      m4 = _mm_add_epi32(m4, _mm_shuffle_epi32(m4, 0xb1));
-      const int m = _mm_cvtsi128_si32(m4);
-      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * ai[j]->d), _mm256_cvtepi32_ps(isum[j]), acc[j]);
-      mins[j] += dmin * ai[j]->d * static_cast<float>(m);
+      // The mins meet the activations only through their sums per 32 values; they stay in
+      // a vector until the end of the row.
+      const __m128i sums32 = _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ai[j]->bsums)),
+                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(ai[j]->bsums + 8)));
+      const __m128 s = _mm_mul_ps(scales, _mm_set1_ps(ai[j]->d));  // d * ad, dmin * ad
+      acc[j] = _mm256_fmadd_ps(_mm256_broadcastss_ps(s), _mm256_cvtepi32_ps(isum[j]), acc[j]);
+      acc_mins[j] =
+          _mm_fmadd_ps(_mm_permute_ps(s, 0x55), _mm_cvtepi32_ps(_mm_madd_epi16(mins16, sums32)), acc_mins[j]);
     }
   }
-  for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]) - mins[j];
+  for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]) - hsum(acc_mins[j]);
 }
 
 // q6_k: sixteen 16-value groups with signed scales, value = d * scale * (q - 32).
