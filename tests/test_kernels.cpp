@@ -183,28 +183,32 @@ TEST_CASE("row tiles: eight rows at once equal the portable row kernel on each r
           for (size_t i = 0; i < wv.size(); ++i) wv[i] = (i / 3) % 2 ? 1.0f : -1.0f;
         const auto w = quantize(type, wv);
         const size_t stride = w.size() / 10;
+        // Every token count a tile takes: the k-quants run eight at once, the others four
+        // and then the rest.
+        constexpr int kActs = kernels::kMaxTileActs;
         std::vector<std::vector<std::byte>> acts;
-        for (int j = 0; j < 4; ++j) {
+        const std::byte* ap[kActs];
+        for (int j = 0; j < kActs; ++j) {
           auto x = normal_values(static_cast<size_t>(cols), 200 + j);
           if (extremes)
             for (size_t i = 0; i < x.size(); ++i) x[i] = (i / 5 + j) % 2 ? 2.0f : -2.0f;
           acts.emplace_back(kernels::act_row_bytes(f, cols));
           kernels::quantize_act_row(f, x.data(), cols, acts.back().data());
         }
-        const std::byte* ap[4] = {acts[0].data(), acts[1].data(), acts[2].data(), acts[3].data()};
-        for (int n = 1; n <= 4; ++n) {
-          float out[4 * kernels::kTileRows];
+        for (int j = 0; j < kActs; ++j) ap[j] = acts[j].data();
+        for (int n = 1; n <= kActs; ++n) {
+          float out[kActs * kernels::kTileRows];
           tile(w.data() + stride, stride, ap, n, cols, out);
           for (int r = 0; r < kernels::kTileRows; ++r) {
-            float port[4];
-            kernels::row_dot_portable(type)(w.data() + (r + 1) * stride, ap, n, cols, port);
-            const auto a0 = dequantized_acts(f, acts[0].data(), cols);
-            double magnitude = 0;
-            for (int64_t i = 0; i < cols; ++i) magnitude += std::fabs(wv[(r + 1) * cols + i] * a0[i]);
             for (int j = 0; j < n; ++j) {
+              float port;
+              kernels::row_dot_portable(type)(w.data() + (r + 1) * stride, ap + j, 1, cols, &port);
+              const auto a = dequantized_acts(f, acts[j].data(), cols);
+              double magnitude = 0;
+              for (int64_t i = 0; i < cols; ++i) magnitude += std::fabs(wv[(r + 1) * cols + i] * a[i]);
               INFO(dtype_name(type) << " cols " << cols << " extremes " << extremes << " n " << n << " row " << r
                                     << " act " << j);
-              CHECK(std::fabs(out[j * kernels::kTileRows + r] - port[j]) <= 2e-5 * magnitude + 1e-6);
+              CHECK(std::fabs(out[j * kernels::kTileRows + r] - port) <= 2e-5 * magnitude + 1e-6);
             }
           }
         }

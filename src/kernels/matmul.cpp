@@ -45,8 +45,8 @@ void run_rows(const MatmulTask& task, int64_t r0, int64_t r1) {
   }
   const RowDot kernel = row_dot(w.dtype);
   const RowTile tile = row_tile(w.dtype);
-  const std::byte* act[kMaxRowDotActs];
-  float out[kMaxRowDotActs * kTileRows];
+  const std::byte* act[kMaxTileActs];
+  float out[kMaxTileActs * kTileRows];
   for (int64_t t0 = 0; t0 < task.n; t0 += kTokensPerPass) {
     const int64_t t1 = std::min(task.n, t0 + kTokensPerPass);
     int64_t r = r0;
@@ -56,8 +56,8 @@ void run_rows(const MatmulTask& task, int64_t r0, int64_t r1) {
     // tile's saved float work wins.
     const bool tiled = tile && t1 - t0 >= 2;
     for (; tiled && r + kTileRows <= r1; r += kTileRows) {
-      for (int64_t t = t0; t < t1; t += kMaxRowDotActs) {
-        const int m = static_cast<int>(std::min<int64_t>(kMaxRowDotActs, t1 - t));
+      for (int64_t t = t0; t < t1; t += kMaxTileActs) {
+        const int m = static_cast<int>(std::min<int64_t>(kMaxTileActs, t1 - t));
         for (int j = 0; j < m; ++j) act[j] = task.x->row(f, x_row(t + j));
         tile(w.row(r), w.row_bytes, act, m, w.cols, out);
         for (int j = 0; j < m; ++j)

@@ -150,12 +150,13 @@ inline void q45k_block_sums(const uint8_t* b, const ActBlock256* const* a, __m25
     }
     const __m256i s_lo = _mm256_shuffle_epi8(sc16, spread_int16(2 * c));
     const __m256i s_hi = _mm256_shuffle_epi8(sc16, spread_int16(2 * c + 1));
-    for (int j = 0; j < N; ++j) {
-      const int8_t* aq = a[j]->q + c * 64;
-      const __m256i p_lo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, load32(aq)), s_lo);
-      const __m256i p_hi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, load32(aq + 32)), s_hi);
-      isum[j] = _mm256_add_epi32(isum[j], _mm256_add_epi32(p_lo, p_hi));
-    }
+    // The low nibbles for every token, then the high ones: fewer vectors live at once (GCC
+    // spilled products to the stack when each token's two halves were summed together).
+    for (int j = 0; j < N; ++j)
+      isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(_mm256_maddubs_epi16(lo, load32(a[j]->q + c * 64)), s_lo));
+    for (int j = 0; j < N; ++j)
+      isum[j] = _mm256_add_epi32(isum[j],
+                                 _mm256_madd_epi16(_mm256_maddubs_epi16(hi, load32(a[j]->q + c * 64 + 32)), s_hi));
   }
 }
 
