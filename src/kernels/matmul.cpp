@@ -45,10 +45,12 @@ void run_rows(const MatmulTask& task, int64_t r0, int64_t r1) {
   }
   const RowDot kernel = row_dot(w.dtype);
   const RowTile tile = row_tile(w.dtype);
-  const std::byte* act[kMaxTileActs];
+  const std::byte* act[kTokensPerPass];
   float out[kMaxTileActs * kTileRows];
   for (int64_t t0 = 0; t0 < task.n; t0 += kTokensPerPass) {
     const int64_t t1 = std::min(task.n, t0 + kTokensPerPass);
+    // Looked up once per pass, not per row: decode's one token is every row's.
+    for (int64_t t = t0; t < t1; ++t) act[t - t0] = task.x->row(f, x_row(t));
     int64_t r = r0;
     // Tiles only where a pass has two or more tokens. Decode streams the weights from
     // memory once, and eight rows read side by side as eight streams came in at about half
@@ -58,8 +60,7 @@ void run_rows(const MatmulTask& task, int64_t r0, int64_t r1) {
     for (; tiled && r + kTileRows <= r1; r += kTileRows) {
       for (int64_t t = t0; t < t1; t += kMaxTileActs) {
         const int m = static_cast<int>(std::min<int64_t>(kMaxTileActs, t1 - t));
-        for (int j = 0; j < m; ++j) act[j] = task.x->row(f, x_row(t + j));
-        tile(w.row(r), w.row_bytes, act, m, w.cols, out);
+        tile(w.row(r), w.row_bytes, act + (t - t0), m, w.cols, out);
         for (int j = 0; j < m; ++j)
           for (int k = 0; k < kTileRows; ++k) task.y[(t + j) * task.ldy + r + k] = out[j * kTileRows + k];
       }
@@ -68,8 +69,7 @@ void run_rows(const MatmulTask& task, int64_t r0, int64_t r1) {
       const std::byte* wr = w.row(r);
       for (int64_t t = t0; t < t1; t += kMaxRowDotActs) {
         const int m = static_cast<int>(std::min<int64_t>(kMaxRowDotActs, t1 - t));
-        for (int j = 0; j < m; ++j) act[j] = task.x->row(f, x_row(t + j));
-        kernel(wr, act, m, w.cols, out);
+        kernel(wr, act + (t - t0), m, w.cols, out);
         for (int j = 0; j < m; ++j) task.y[(t + j) * task.ldy + r] = out[j];
       }
     }

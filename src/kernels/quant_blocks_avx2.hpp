@@ -165,7 +165,7 @@ inline void q45k_block_sums(const uint8_t* b, const ActBlock256* const* a, __m25
 // sum_g scale_g * ((q_g - 32) . a_g).
 template <int N>
 inline void q6k_block_sums(const uint8_t* b, const ActBlock256* const* a, __m256i* isum) {
-  const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x03);
+  const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
   const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 192));
   const __m256i scales16 = _mm256_cvtepi8_epi16(sc8);
   // Even-numbered scales as int16 in the low half, odd-numbered in the high half: the
@@ -181,11 +181,12 @@ inline void q6k_block_sums(const uint8_t* b, const ActBlock256* const* a, __m256
     const uint8_t* l4 = b + half * 64;
     const __m256i la = load32(l4), lb = load32(l4 + 32), hv = load32(b + 128 + half * 32);
     __m256i q[4];
-    q[0] = _mm256_or_si256(_mm256_and_si256(la, m4), _mm256_slli_epi16(_mm256_and_si256(hv, m2), 4));
-    q[1] = _mm256_or_si256(_mm256_and_si256(lb, m4),
-                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 2), m2), 4));
-    q[2] = _mm256_or_si256(nibbles_high(la), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 4), m2), 4));
-    q[3] = _mm256_or_si256(nibbles_high(lb), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hv, 6), m2), 4));
+    // Each 2-bit pair of hv shifted straight to bits 4-5 and masked there (a 16-bit shift
+    // carries bits across bytes, but the mask keeps only the byte's own pair).
+    q[0] = _mm256_or_si256(_mm256_and_si256(la, m4), _mm256_and_si256(_mm256_slli_epi16(hv, 4), m30));
+    q[1] = _mm256_or_si256(_mm256_and_si256(lb, m4), _mm256_and_si256(_mm256_slli_epi16(hv, 2), m30));
+    q[2] = _mm256_or_si256(nibbles_high(la), _mm256_and_si256(hv, m30));
+    q[3] = _mm256_or_si256(nibbles_high(lb), _mm256_and_si256(_mm256_srli_epi16(hv, 2), m30));
     for (int k = 0; k < 4; ++k) {
       const __m256i scale = _mm256_shuffle_epi8(pairs16, spread_int16(half * 4 + k));
       for (int j = 0; j < N; ++j) {
