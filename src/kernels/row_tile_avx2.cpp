@@ -36,6 +36,21 @@ inline __m256i fold_rows(const __m128i* p) {
   return _mm256_hadd_epi32(a, b);
 }
 
+// A k-quant tile makes one pass over its eight rows per eight tokens; only the first pass
+// waits for memory. Asking for the next tile's bytes (the same offset, eight rows on) into
+// L2 while this tile's passes run hides that wait: a simulated MoE prefill layer (64 q4_k
+// gate/up and q5_0 down experts, 64-512 tokens, two threads) ran 8-32% faster (measured,
+// alternating in one process). The same in the q5_0 tile measured no better than asking
+// 1 KiB ahead in its own short rows (which lands in the tile's next row), so the other tiles
+// keep that. The next tile is usually this thread's next: matmul hands each thread
+// contiguous rows. Past a matrix's end the hint names other memory, which a prefetch may do
+// (no fault; an integer address).
+template <uint32_t kBytes>
+inline void prefetch_next_tile(const void* p, size_t stride) {
+  const uintptr_t next = reinterpret_cast<uintptr_t>(p) + R * stride;
+  for (uint32_t o = 0; o < kBytes; o += 64) _mm_prefetch(reinterpret_cast<const char*>(next + o), _MM_HINT_T1);
+}
+
 inline int load_u16(const uint8_t* p) {
   uint16_t h;
   std::memcpy(&h, p, 2);
@@ -117,7 +132,7 @@ void tile_q45k(const std::byte* w, size_t stride, const std::byte* const* act, i
     alignas(32) __m256i part[N][R];
     alignas(16) __m128i mins_part[N][R];
     for (int r = 0; r < R; ++r) {
-      prefetch_ahead<bb>(b[r]);
+      prefetch_next_tile<bb>(b[r], stride);
       __m256i isum[N];
       __m128i mins16;
       q45k_block_sums<T, N>(b[r], ai, isum, &mins16);
