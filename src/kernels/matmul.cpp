@@ -58,9 +58,12 @@ void run_rows(const MatmulTask& task, int64_t r0, int64_t r1) {
     // tile's saved float work wins.
     const bool tiled = tile && t1 - t0 >= 2;
     for (; tiled && r + kTileRows <= r1; r += kTileRows) {
+      // The next eight rows (usually this thread's next tile: shares are contiguous) are
+      // asked for while this tile's first tokens run; later tokens find this tile cached.
+      const std::byte* next = r + 2 * kTileRows <= w.rows ? w.row(r + kTileRows) : nullptr;
       for (int64_t t = t0; t < t1; t += kMaxTileActs) {
         const int m = static_cast<int>(std::min<int64_t>(kMaxTileActs, t1 - t));
-        tile(w.row(r), w.row_bytes, act + (t - t0), m, w.cols, out);
+        tile(w.row(r), w.row_bytes, t == t0 ? next : nullptr, act + (t - t0), m, w.cols, out);
         for (int j = 0; j < m; ++j)
           for (int k = 0; k < kTileRows; ++k) task.y[(t + j) * task.ldy + r + k] = out[j * kTileRows + k];
       }

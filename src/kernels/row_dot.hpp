@@ -27,11 +27,13 @@ RowDot row_dot(DType t);
 // Eight weight rows at once (row r at w + r * stride) times up to kMaxTileActs activation
 // rows: out[j * kTileRows + r] = w_r . act[j]. Summing eight rows' integer products into one
 // vector before any float work is what makes a tile cheaper than eight row_dot calls; taking
-// eight tokens per pass unpacks each weight block half as often as four did.
+// eight tokens per pass unpacks each weight block half as often as four did. `next` (or
+// nullptr): the bytes of the tile to come, laid out like w's, which the integer tiles ask
+// into L2 while they run; it changes no result.
 constexpr int kTileRows = 8;
 constexpr int kMaxTileActs = 8;
-using RowTile = void (*)(const std::byte* w, size_t stride, const std::byte* const* act, int n, int64_t cols,
-                         float* out);
+using RowTile = void (*)(const std::byte* w, size_t stride, const std::byte* next, const std::byte* const* act, int n,
+                         int64_t cols, float* out);
 RowTile row_tile_avx2(DType t);  // call only where cpu_features() has avx2, fma and f16c
 // nullptr where this CPU or this type has no tile (callers use row_dot per row); the row
 // kernels are the reference a tile is tested against.

@@ -37,18 +37,18 @@ inline __m256i fold_rows(const __m128i* p) {
 }
 
 // An integer tile makes one pass over its eight rows per eight (or four) tokens; only the
-// first pass waits for memory. Asking for the next tile's bytes (the same offset, eight rows
-// on) into L2 while this tile's passes run hides that wait. A simulated MoE prefill layer
-// (64 experts, 256 tokens, two threads; with and without, alternating in one process): q4_k
-// gate/up 88.7 -> 97.6 and 96.8 -> 128.1 GFLOP/s, q8_0 experts 88.3 -> 97.9, q6_k gate/up
-// 95.5 -> 106.9; q5_0 down projections alone no different (their 968-byte rows put the old
-// 1 KiB-ahead hint in the tile's next row already). The next tile is usually this thread's
-// next: matmul hands each thread contiguous rows. Past a matrix's end the hint names other
-// memory, which a prefetch may do (no fault; an integer address).
+// first pass waits for memory. Asking for the next tile's bytes (`next`: laid out like w,
+// passed by matmul with a tile's first tokens only) into L2 while this tile runs hides that
+// wait. A simulated MoE prefill layer (64 experts, 256 tokens, two threads; with and without,
+// alternating in one process): q4_k gate/up 88.7 -> 97.6 and 96.8 -> 128.1 GFLOP/s, q8_0
+// experts 88.3 -> 97.9, q6_k gate/up 95.5 -> 106.9; q5_0 down projections alone no
+// different. Asked for by every pass, the hint cost dense 8960-wide rows up to 10% (their
+// tile does not fit L1 and is walked once per four tokens).
 template <uint32_t kBytes>
-inline void prefetch_next_tile(const void* p, size_t stride) {
-  const uintptr_t next = reinterpret_cast<uintptr_t>(p) + R * stride;
-  for (uint32_t o = 0; o < kBytes; o += 64) _mm_prefetch(reinterpret_cast<const char*>(next + o), _MM_HINT_T1);
+inline void prefetch_next_tile(const std::byte* next, size_t offset) {
+  if (!next) return;
+  const uintptr_t p = reinterpret_cast<uintptr_t>(next) + offset;
+  for (uint32_t o = 0; o < kBytes; o += 64) _mm_prefetch(reinterpret_cast<const char*>(p + o), _MM_HINT_T1);
 }
 
 inline int load_u16(const uint8_t* p) {
@@ -74,7 +74,8 @@ inline __m256 row_scales(const uint8_t* const* b, int at) {
 // and take the code offset off in float through the activation block's scaled sum: one
 // multiply-add per token for all eight rows.
 template <DType T, int N>
-void tile32(const std::byte* w, size_t stride, const std::byte* const* act, int64_t cols, float* out) {
+void tile32(const std::byte* w, size_t stride, const std::byte* next, const std::byte* const* act, int64_t cols,
+            float* out) {
   constexpr uint32_t bb = block32_bytes<T>;
   const ActBlock32* a[N];
   __m256 acc[N];
@@ -88,7 +89,7 @@ void tile32(const std::byte* w, size_t stride, const std::byte* const* act, int6
     for (int r = 0; r < R; ++r) b[r] = u8(w) + r * stride + i * bb;
     alignas(32) __m256i part[N][R];
     for (int r = 0; r < R; ++r) {
-      prefetch_next_tile<1>(b[r], stride);
+      prefetch_next_tile<1>(next, r * stride + i * bb);
       if constexpr (T == DType::q8_0) {
         const __m256i q = load32(b[r] + 2);
         for (int j = 0; j < N; ++j) part[j][r] = dot_i8(q, load32(a[j][i].q));
@@ -110,7 +111,8 @@ void tile32(const std::byte* w, size_t stride, const std::byte* const* act, int6
 
 // q4_k and q5_k: eight 32-value groups, value = d * scale * q - dmin * min.
 template <DType T, int N>
-void tile_q45k(const std::byte* w, size_t stride, const std::byte* const* act, int64_t cols, float* out) {
+void tile_q45k(const std::byte* w, size_t stride, const std::byte* next, const std::byte* const* act, int64_t cols,
+               float* out) {
   constexpr uint32_t bb = T == DType::q5_k ? 176 : 144;
   const ActBlock256* a[N];
   __m256 acc[N];
@@ -132,7 +134,7 @@ void tile_q45k(const std::byte* w, size_t stride, const std::byte* const* act, i
     alignas(32) __m256i part[N][R];
     alignas(16) __m128i mins_part[N][R];
     for (int r = 0; r < R; ++r) {
-      prefetch_next_tile<bb>(b[r], stride);
+      prefetch_next_tile<bb>(next, r * stride + i * bb);
       __m256i isum[N];
       __m128i mins16;
       q45k_block_sums<T, N>(b[r], ai, isum, &mins16);
@@ -153,7 +155,8 @@ void tile_q45k(const std::byte* w, size_t stride, const std::byte* const* act, i
 
 // q6_k: sixteen 16-value groups with signed scales, value = d * scale * (q - 32).
 template <int N>
-void tile_q6k(const std::byte* w, size_t stride, const std::byte* const* act, int64_t cols, float* out) {
+void tile_q6k(const std::byte* w, size_t stride, const std::byte* next, const std::byte* const* act, int64_t cols,
+              float* out) {
   const ActBlock256* a[N];
   __m256 acc[N];
   for (int j = 0; j < N; ++j) {
@@ -167,7 +170,7 @@ void tile_q6k(const std::byte* w, size_t stride, const std::byte* const* act, in
     for (int j = 0; j < N; ++j) ai[j] = a[j] + i;
     alignas(32) __m256i part[N][R];
     for (int r = 0; r < R; ++r) {
-      prefetch_next_tile<210>(b[r], stride);
+      prefetch_next_tile<210>(next, r * stride + i * 210);
       __m256i isum[N];
       q6k_block_sums<N>(b[r], ai, isum);
       for (int j = 0; j < N; ++j) part[j][r] = isum[j];
@@ -192,7 +195,8 @@ inline __m256 fold_rows(const __m256* p) {
 // in registers (six loads per eight multiply-adds; the one-row kernel needed ten). An odd
 // last token is paired with itself and its copy dropped.
 template <DType T, int N>
-void tile_float(const std::byte* w, size_t stride, const std::byte* const* act, int64_t cols, float* out) {
+void tile_float(const std::byte* w, size_t stride, const std::byte* next, const std::byte* const* act, int64_t cols,
+                float* out) {
   for (int j0 = 0; j0 < N; j0 += 2) {
     const float* a[2] = {reinterpret_cast<const float*>(act[j0]),
                          reinterpret_cast<const float*>(act[j0 + 1 < N ? j0 + 1 : j0])};
@@ -232,21 +236,22 @@ void tile_float(const std::byte* w, size_t stride, const std::byte* const* act, 
 // tokens take a pass of four and one of the rest: eight instantiations per type would
 // double this file's build for counts that only a batch's last pass has.
 template <template <int> class K, bool kEight = false>
-void by_count(const std::byte* w, size_t stride, const std::byte* const* act, int n, int64_t cols, float* out) {
+void by_count(const std::byte* w, size_t stride, const std::byte* next, const std::byte* const* act, int n,
+              int64_t cols, float* out) {
   switch (n) {
-    case 1: K<1>::run(w, stride, act, cols, out); break;
-    case 2: K<2>::run(w, stride, act, cols, out); break;
-    case 3: K<3>::run(w, stride, act, cols, out); break;
-    case 4: K<4>::run(w, stride, act, cols, out); break;
+    case 1: K<1>::run(w, stride, next, act, cols, out); break;
+    case 2: K<2>::run(w, stride, next, act, cols, out); break;
+    case 3: K<3>::run(w, stride, next, act, cols, out); break;
+    case 4: K<4>::run(w, stride, next, act, cols, out); break;
     default:
       if constexpr (kEight) {
         if (n == 8) {
-          K<8>::run(w, stride, act, cols, out);
+          K<8>::run(w, stride, next, act, cols, out);
           break;
         }
       }
-      K<4>::run(w, stride, act, cols, out);
-      by_count<K, kEight>(w, stride, act + 4, n - 4, cols, out + 4 * R);
+      K<4>::run(w, stride, next, act, cols, out);
+      by_count<K, kEight>(w, stride, nullptr, act + 4, n - 4, cols, out + 4 * R);
   }
 }
 
@@ -254,8 +259,9 @@ template <DType T>
 struct T32 {
   template <int N>
   struct K {
-    static void run(const std::byte* w, size_t s, const std::byte* const* a, int64_t c, float* o) {
-      tile32<T, N>(w, s, a, c, o);
+    static void run(const std::byte* w, size_t s, const std::byte* x, const std::byte* const* a, int64_t c,
+                    float* o) {
+      tile32<T, N>(w, s, x, a, c, o);
     }
   };
 };
@@ -263,8 +269,9 @@ template <DType T>
 struct T45 {
   template <int N>
   struct K {
-    static void run(const std::byte* w, size_t s, const std::byte* const* a, int64_t c, float* o) {
-      tile_q45k<T, N>(w, s, a, c, o);
+    static void run(const std::byte* w, size_t s, const std::byte* x, const std::byte* const* a, int64_t c,
+                    float* o) {
+      tile_q45k<T, N>(w, s, x, a, c, o);
     }
   };
 };
@@ -272,15 +279,16 @@ template <DType T>
 struct TF {
   template <int N>
   struct K {
-    static void run(const std::byte* w, size_t s, const std::byte* const* a, int64_t c, float* o) {
-      tile_float<T, N>(w, s, a, c, o);
+    static void run(const std::byte* w, size_t s, const std::byte* x, const std::byte* const* a, int64_t c,
+                    float* o) {
+      tile_float<T, N>(w, s, x, a, c, o);
     }
   };
 };
 template <int N>
 struct T6 {
-  static void run(const std::byte* w, size_t s, const std::byte* const* a, int64_t c, float* o) {
-    tile_q6k<N>(w, s, a, c, o);
+  static void run(const std::byte* w, size_t s, const std::byte* x, const std::byte* const* a, int64_t c, float* o) {
+    tile_q6k<N>(w, s, x, a, c, o);
   }
 };
 
