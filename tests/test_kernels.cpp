@@ -298,3 +298,65 @@ TEST_CASE("attention products: AVX2 tiles agree with the portable definition", "
       }
   if (!avx2) WARN("this CPU has no AVX2+FMA: only the portable kernels were compared with themselves");
 }
+
+#include <limits>
+
+#include "kernels/ops.hpp"
+
+TEST_CASE("vector exponentials: AVX2 SwiGLU and softmax numerators follow std::exp", "[kernels][ops]") {
+  if (!(cpu_features().avx2 && cpu_features().fma)) {
+    WARN("this CPU has no AVX2+FMA: nothing to compare");
+    return;
+  }
+  // Every exponent range a float has, the clamps' edges, and a tail that is no multiple of 8.
+  std::vector<float> x;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> wide(-95.0f, 95.0f), narrow(-3.0f, 3.0f);
+  for (int i = 0; i < 4000; ++i) x.push_back(i % 2 ? wide(rng) : narrow(rng));
+  for (float v : {0.0f, -0.0f, 1e-30f, -1e-30f, 88.0f, -87.0f, 88.37f, -88.37f, 0.5f * std::log(2.0f)}) x.push_back(v);
+  x.push_back(3.0f);
+  x.push_back(-3.0f);
+  x.push_back(0.25f);
+  const std::vector<float> up = normal_values(x.size(), 12);
+
+  // Softmax numerators: e^(x - shift) for x - shift <= 0, as attention uses them.
+  for (float shift : {0.0f, 95.0f, 3.0f}) {
+    std::vector<float> a(x), b(x);
+    for (float& v : a) v = std::min(v, shift);
+    b = a;
+    const float sa = kernels::exp_shifted_sum_portable(a.data(), static_cast<int64_t>(a.size()), shift);
+    const float sb = kernels::exp_shifted_sum_avx2(b.data(), static_cast<int64_t>(b.size()), shift);
+    for (size_t i = 0; i < a.size(); ++i) {
+      INFO("shift " << shift << " x " << x[i]);
+      if (a[i] < 1e-37f) CHECK(b[i] <= 1e-37f);  // where expf goes denormal, 0 is as good
+      else CHECK(std::fabs(b[i] - a[i]) <= 3e-7f * a[i]);
+    }
+    CHECK(std::fabs(sb - sa) <= 1e-5f * sa);
+  }
+
+  std::vector<float> ga(x), gb(x);
+  kernels::swiglu_portable(ga.data(), up.data(), static_cast<int64_t>(ga.size()));
+  kernels::swiglu_avx2(gb.data(), up.data(), static_cast<int64_t>(gb.size()));
+  for (size_t i = 0; i < ga.size(); ++i) {
+    INFO("x " << x[i]);
+    // Below -88 silu is under 1e-36 either way (std::exp overflows to give -0, the
+    // polynomial's clamp gives a few 1e-37).
+    CHECK(std::fabs(gb[i] - ga[i]) <= 5e-7f * std::fabs(ga[i]) + 1e-35f);
+  }
+
+  // NaN stays NaN; -inf gives a 0 numerator; +inf in SwiGLU is +inf * up.
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  std::vector<float> odd(8, 1.0f);
+  odd[1] = nan;
+  odd[2] = -inf;
+  const float s = kernels::exp_shifted_sum_avx2(odd.data(), 8, 0.0f);
+  CHECK(std::isnan(odd[1]));
+  CHECK(odd[2] == 0.0f);
+  CHECK(std::isnan(s));
+  std::vector<float> g(8, 1.0f), u(8, 2.0f);
+  g[3] = nan;
+  g[4] = inf;
+  kernels::swiglu_avx2(g.data(), u.data(), 8);
+  CHECK(std::isnan(g[3]));
+  CHECK(g[4] == inf);
+}

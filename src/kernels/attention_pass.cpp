@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/attention.hpp"
+#include "kernels/ops.hpp"
 
 namespace dsinfer::kernels {
 
@@ -33,9 +34,7 @@ void attend_rows(const ScoreTerm* terms, int n_terms, int g, float scale, const 
           for (int64_t i = 0; i < dim_v; ++i) acc[i] *= shrink;
         st.max[j] = block_max;
       }
-      float sum = 0.0f;
-      for (int64_t p = 0; p < m; ++p) sum += sj[p] = std::exp(sj[p] - st.max[j]);
-      st.sum[j] += sum;
+      st.sum[j] += exp_shifted_sum(sj, m, st.max[j]);
     }
     attention_mix(s.data(), kBlock, g, v + p0 * ldv, ldv, m, dim_v, st.acc, st.ldacc, true);
   }

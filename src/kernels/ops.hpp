@@ -14,6 +14,17 @@ void softmax(float* x, int64_t n);
 // gate[i] = silu(gate[i]) * up[i]
 void swiglu(float* gate, const float* up, int64_t n);
 
+// x[i] = exp(x[i] - shift); returns their sum (a softmax's numerators and denominator).
+float exp_shifted_sum(float* x, int64_t n, float shift);
+
+// The portable definitions (std::exp) and the AVX2+FMA variants, which compute e^x with a
+// polynomial within ~2 ulp of it (0 below -88.38 where expf gives denormals); the best one
+// this CPU runs is behind the functions above.
+void swiglu_portable(float* gate, const float* up, int64_t n);
+void swiglu_avx2(float* gate, const float* up, int64_t n);
+float exp_shifted_sum_portable(float* x, int64_t n, float shift);
+float exp_shifted_sum_avx2(float* x, int64_t n, float shift);
+
 // RoPE. The rotation of a position depends on the position only, so it is computed once
 // per token (rope_table) and applied to every head that token has.
 // For the n_pos positions from first_pos: cos[t * half + i] and sin[t * half + i] of
