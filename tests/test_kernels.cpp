@@ -17,7 +17,7 @@ TEST_CASE("dot_f32: AVX2 agrees with the portable kernel at every length", "[ker
   std::vector<float> a(1000), b(1000);
   for (auto& v : a) v = u(rng);
   for (auto& v : b) v = u(rng);
-  const bool avx2 = cpu_features().avx2 && cpu_features().fma;
+  const bool avx2 = cpu_features().avx2_fma();
   for (int64_t n = 0; n <= 300; ++n) {
     double exact = 0;
     for (int64_t i = 0; i < n; ++i) exact += static_cast<double>(a[i]) * b[i];
@@ -276,7 +276,7 @@ TEST_CASE("matmul: batched tasks with gathered rows equal row-by-row products, f
 #include "kernels/attention.hpp"
 
 TEST_CASE("attention products: AVX2 tiles agree with the portable definition", "[kernels][attention]") {
-  const bool avx2 = cpu_features().avx2 && cpu_features().fma;
+  const bool avx2 = cpu_features().avx2_fma();
   const auto q = normal_values(140 * 600, 1), k = normal_values(140 * 600, 2);
   for (int g : {1, 3, 4, 8, 11})
     for (int64_t n : {1, 4, 5, 37, 139})  // 139: more than one of the mix's 64-row blocks
@@ -304,7 +304,7 @@ TEST_CASE("attention products: AVX2 tiles agree with the portable definition", "
 #include "kernels/ops.hpp"
 
 TEST_CASE("vector exponentials: AVX2 SwiGLU and softmax numerators follow std::exp", "[kernels][ops]") {
-  if (!(cpu_features().avx2 && cpu_features().fma)) {
+  if (!cpu_features().avx2_fma()) {
     WARN("this CPU has no AVX2+FMA: nothing to compare");
     return;
   }

@@ -14,6 +14,9 @@ struct CpuFeatures {
   bool avx512vnni = false;
   bool avx512bf16 = false;
   bool avx_vnni = false;
+
+  // What the AVX2 kernels are compiled for (-mavx2 -mfma).
+  bool avx2_fma() const { return avx2 && fma; }
 };
 
 const CpuFeatures& cpu_features();

@@ -8,16 +8,10 @@
 #include <cstdint>
 
 #include "kernels/attention.hpp"
+#include "kernels/hsum_avx2.hpp"
 
 namespace dsinfer::kernels {
 namespace {
-
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
 
 // Rows that far ahead are asked for while the first head group scores a tile. The hardware
 // prefetcher alone, restarted by every tile's short row segments, left one core reading the
@@ -52,7 +46,7 @@ void score_tile(const float* q, int64_t ldq, const float* k, int64_t ldk, int64_
   }
   for (int j = 0; j < RH; ++j)
     for (int p = 0; p < RP; ++p) {
-      const float s = hsum(acc[j][p]);
+      const float s = avx2::hsum(acc[j][p]);
       out[j * ldo + p] = accumulate ? out[j * ldo + p] + s : s;
     }
 }

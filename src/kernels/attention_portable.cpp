@@ -26,21 +26,14 @@ void attention_mix_portable(const float* s, int64_t lds, int g, const float* v, 
   }
 }
 
-namespace {
-bool use_avx2() {
-  static const bool yes = cpu_features().avx2 && cpu_features().fma;
-  return yes;
-}
-}  // namespace
-
 void attention_scores(const float* q, int64_t ldq, int g, const float* k, int64_t ldk, int64_t n, int64_t dim,
                       float* out, int64_t ldo, bool accumulate) {
-  (use_avx2() ? attention_scores_avx2 : attention_scores_portable)(q, ldq, g, k, ldk, n, dim, out, ldo, accumulate);
+  (cpu_features().avx2_fma() ? attention_scores_avx2 : attention_scores_portable)(q, ldq, g, k, ldk, n, dim, out, ldo, accumulate);
 }
 
 void attention_mix(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,
                    float* out, int64_t ldo, bool accumulate) {
-  (use_avx2() ? attention_mix_avx2 : attention_mix_portable)(s, lds, g, v, ldv, n, dim, out, ldo, accumulate);
+  (cpu_features().avx2_fma() ? attention_mix_avx2 : attention_mix_portable)(s, lds, g, v, ldv, n, dim, out, ldo, accumulate);
 }
 
 }  // namespace dsinfer::kernels

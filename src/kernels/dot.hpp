@@ -7,7 +7,7 @@
 namespace dsinfer::kernels {
 
 float dot_f32_portable(const float* a, const float* b, int64_t n);
-float dot_f32_avx2(const float* a, const float* b, int64_t n);  // call only where cpu_features().avx2 && .fma
+float dot_f32_avx2(const float* a, const float* b, int64_t n);  // call only where cpu_features().avx2_fma()
 
 using DotF32 = float (*)(const float*, const float*, int64_t);
 // The best variant this CPU runs.

@@ -23,16 +23,14 @@ void axpy_f32_portable(float a, const float* x, float* y, int64_t n) {
 
 AxpyF32 axpy_f32() {
   static const AxpyF32 best = [] {
-    const CpuFeatures& f = cpu_features();
-    return (f.avx2 && f.fma) ? axpy_f32_avx2 : axpy_f32_portable;
+    return cpu_features().avx2_fma() ? axpy_f32_avx2 : axpy_f32_portable;
   }();
   return best;
 }
 
 DotF32 dot_f32() {
   static const DotF32 best = [] {
-    const CpuFeatures& f = cpu_features();
-    return (f.avx2 && f.fma) ? dot_f32_avx2 : dot_f32_portable;
+    return cpu_features().avx2_fma() ? dot_f32_avx2 : dot_f32_portable;
   }();
   return best;
 }

@@ -22,19 +22,12 @@ void softmax(float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
-namespace {
-bool has_avx2_fma() {
-  static const bool yes = cpu_features().avx2 && cpu_features().fma;
-  return yes;
-}
-}  // namespace
-
 void swiglu_portable(float* gate, const float* up, int64_t n) {
   for (int64_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
 }
 
 void swiglu(float* gate, const float* up, int64_t n) {
-  if (has_avx2_fma()) swiglu_avx2(gate, up, n);
+  if (cpu_features().avx2_fma()) swiglu_avx2(gate, up, n);
   else swiglu_portable(gate, up, n);
 }
 
@@ -45,7 +38,7 @@ float exp_shifted_sum_portable(float* x, int64_t n, float shift) {
 }
 
 float exp_shifted_sum(float* x, int64_t n, float shift) {
-  return has_avx2_fma() ? exp_shifted_sum_avx2(x, n, shift) : exp_shifted_sum_portable(x, n, shift);
+  return cpu_features().avx2_fma() ? exp_shifted_sum_avx2(x, n, shift) : exp_shifted_sum_portable(x, n, shift);
 }
 
 void rope_table(const float* inv_freq, int64_t half, int64_t first_pos, int64_t n_pos, float mscale, float* cos,

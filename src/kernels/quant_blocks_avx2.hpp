@@ -12,6 +12,7 @@
 
 #include "dsinfer/dtype.hpp"
 #include "kernels/activations.hpp"
+#include "kernels/hsum_avx2.hpp"
 
 namespace dsinfer::kernels::avx2 {
 
@@ -33,12 +34,6 @@ inline void prefetch_ahead(const void* p) {
   for (uint32_t o = 0; o < kBytes; o += 64) _mm_prefetch(reinterpret_cast<const char*>(ahead + o), _MM_HINT_T0);
 }
 
-inline float hsum(__m128 s) {
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-inline float hsum(__m256 v) { return hsum(_mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1))); }
 // Eight (load8) or one (load1) values of an f32 / f16 / bf16 row from index k, as floats.
 template <DType T>
 inline __m256 load8(const std::byte* w, int64_t k) {
