@@ -282,10 +282,23 @@ TEST_CASE("attention products: AVX2 tiles agree with the portable definition", "
     for (int64_t n : {1, 4, 5, 37, 139})  // 139: more than one of the mix's 64-row blocks
       for (int64_t dim : {64, 512, 520, 12}) {
         INFO("g " << g << " n " << n << " dim " << dim);
-        std::vector<float> a(static_cast<size_t>(g * 140), 0.5f), b = a;
-        kernels::attention_scores_portable(q.data(), 600, g, k.data(), 600, n, dim, a.data(), 140, true);
-        kernels::attention_scores(q.data(), 600, g, k.data(), 600, n, dim, b.data(), 140, true);
-        for (size_t i = 0; i < a.size(); ++i) REQUIRE(std::fabs(a[i] - b[i]) <= 1e-4f * (1.0f + std::fabs(a[i])));
+        // One term, and two as MLA has them (the second from other rows with their own
+        // strides: the rope key beside the latent).
+        const kernels::ScoreTerm terms[2] = {{q.data(), 600, k.data(), 600, dim}, {q.data() + 520, 600, k.data() + 7, 72, 64}};
+        for (int n_terms : {1, 2}) {
+          INFO("terms " << n_terms);
+          std::vector<float> a(static_cast<size_t>(g * 140), 0.5f), b = a;
+          kernels::attention_scores_portable(terms, n_terms, g, n, a.data(), 140);
+          kernels::attention_scores(terms, n_terms, g, n, b.data(), 140);
+          for (size_t i = 0; i < a.size(); ++i) REQUIRE(std::fabs(a[i] - b[i]) <= 1e-4f * (1.0f + std::fabs(a[i])));
+          // The definition itself, in double, for one head and row.
+          double want = 0.0;
+          for (int t = 0; t < n_terms; ++t)
+            for (int64_t i = 0; i < terms[t].dim; ++i)
+              want += double(terms[t].q[(g - 1) * 600 + i]) * double(terms[t].k[(n - 1) * terms[t].ldk + i]);
+          CHECK(std::fabs(b[(g - 1) * 140 + n - 1] - want) <= 1e-4 * (1.0 + std::fabs(want)));
+          CHECK(b[(g - 1) * 140 + n] == 0.5f);  // nothing past the n rows written
+        }
         for (bool accumulate : {false, true}) {
           INFO("accumulate " << accumulate);
           std::vector<float> c(static_cast<size_t>(g * 600), 0.25f), d(c.size(), 0.25f);

@@ -9,10 +9,20 @@
 
 namespace dsinfer::kernels {
 
-// out[j * ldo + p] (+)= q_j . k_p for heads j < g and cached rows p < n; q_j = q + j * ldq,
-// k_p = k + p * ldk, `dim` values each. accumulate: add to out instead of overwriting.
-void attention_scores(const float* q, int64_t ldq, int g, const float* k, int64_t ldk, int64_t n, int64_t dim,
-                      float* out, int64_t ldo, bool accumulate);
+// One term of the scores: q_j . k_p over `dim` values, q_j = q + j * ldq, k_p = k + p * ldk.
+// MLA adds two (latent and rope key); GQA has one.
+struct ScoreTerm {
+  const float* q;
+  int64_t ldq;
+  const float* k;
+  int64_t ldk;
+  int64_t dim;
+};
+
+// out[j * ldo + p] = the sum over the terms of q_j . k_p, for heads j < g and cached rows
+// p < n. The terms go into the same accumulators: a separate pass for MLA's 64-value rope
+// term paid a fold and a store per row and head for 64 multiply-adds.
+void attention_scores(const ScoreTerm* terms, int n_terms, int g, int64_t n, float* out, int64_t ldo);
 
 // out[j * ldo + i] (+)= sum over p < n of s[j * lds + p] * v[p * ldv + i], for j < g, i < dim.
 void attention_mix(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,
@@ -30,15 +40,6 @@ struct AttentionState {
   int64_t ldacc;
 };
 
-// One term of the scores: q_j . k_p over `dim` values, q_j = q + j * ldq, k_p = k + p * ldk.
-// MLA adds two (latent and rope key); GQA has one.
-struct ScoreTerm {
-  const float* q;
-  int64_t ldq;
-  const float* k;
-  int64_t ldk;
-  int64_t dim;
-};
 
 // Continues `state` over rows [begin, end): s_jp = scale * sum of the terms; values
 // v_p = v + p * ldv.
@@ -52,10 +53,8 @@ void attend_merge(int g, int64_t dim_v, const AttentionState& into, const Attent
 void attend_finish(int g, int64_t dim_v, const AttentionState& state);
 
 // The variants behind them: the portable definition and AVX2+FMA (chosen at run time).
-void attention_scores_portable(const float* q, int64_t ldq, int g, const float* k, int64_t ldk, int64_t n,
-                               int64_t dim, float* out, int64_t ldo, bool accumulate);
-void attention_scores_avx2(const float* q, int64_t ldq, int g, const float* k, int64_t ldk, int64_t n, int64_t dim,
-                           float* out, int64_t ldo, bool accumulate);
+void attention_scores_portable(const ScoreTerm* terms, int n_terms, int g, int64_t n, float* out, int64_t ldo);
+void attention_scores_avx2(const ScoreTerm* terms, int n_terms, int g, int64_t n, float* out, int64_t ldo);
 void attention_mix_portable(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,
                             float* out, int64_t ldo, bool accumulate);
 void attention_mix_avx2(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,

@@ -26,54 +26,53 @@ inline void prefetch_floats_ahead(const float* p, int64_t floats) {
                _MM_HINT_T0);
 }
 
-// One tile: RP cached rows x RH heads, dim a multiple of 8; `ahead` rows ahead are prefetched
-// (0: none).
+// One tile: RP cached rows (from p) x RH heads (from j), every term summed in the same
+// accumulators; each term's dim a multiple of 8. With `prefetch`, the rows kPrefetchRows
+// ahead are asked for.
 template <int RP, int RH>
-void score_tile(const float* q, int64_t ldq, const float* k, int64_t ldk, int64_t dim, float* out, int64_t ldo,
-                bool accumulate, int64_t ahead) {
+void score_tile(const ScoreTerm* terms, int n_terms, int j, int64_t p, float* out, int64_t ldo, bool prefetch) {
   __m256 acc[RH][RP];
-  for (int j = 0; j < RH; ++j)
-    for (int p = 0; p < RP; ++p) acc[j][p] = _mm256_setzero_ps();
-  for (int64_t i = 0; i < dim; i += 8) {
-    if (ahead && i % 16 == 0)
-      for (int p = 0; p < RP; ++p) prefetch_floats_ahead(k, (p + ahead) * ldk + i);
-    __m256 kv[RP];
-    for (int p = 0; p < RP; ++p) kv[p] = _mm256_loadu_ps(k + p * ldk + i);
-    for (int j = 0; j < RH; ++j) {
-      const __m256 qv = _mm256_loadu_ps(q + j * ldq + i);
-      for (int p = 0; p < RP; ++p) acc[j][p] = _mm256_fmadd_ps(qv, kv[p], acc[j][p]);
+  for (int h = 0; h < RH; ++h)
+    for (int r = 0; r < RP; ++r) acc[h][r] = _mm256_setzero_ps();
+  for (int t = 0; t < n_terms; ++t) {
+    const float* q = terms[t].q + j * terms[t].ldq;
+    const float* k = terms[t].k + p * terms[t].ldk;
+    const int64_t ldq = terms[t].ldq, ldk = terms[t].ldk;
+    for (int64_t i = 0; i < terms[t].dim; i += 8) {
+      if (prefetch && i % 16 == 0)
+        for (int r = 0; r < RP; ++r) prefetch_floats_ahead(k, (r + kPrefetchRows) * ldk + i);
+      __m256 kv[RP];
+      for (int r = 0; r < RP; ++r) kv[r] = _mm256_loadu_ps(k + r * ldk + i);
+      for (int h = 0; h < RH; ++h) {
+        const __m256 qv = _mm256_loadu_ps(q + h * ldq + i);
+        for (int r = 0; r < RP; ++r) acc[h][r] = _mm256_fmadd_ps(qv, kv[r], acc[h][r]);
+      }
     }
   }
-  for (int j = 0; j < RH; ++j)
-    for (int p = 0; p < RP; ++p) {
-      const float s = avx2::hsum(acc[j][p]);
-      out[j * ldo + p] = accumulate ? out[j * ldo + p] + s : s;
-    }
+  for (int h = 0; h < RH; ++h)
+    for (int r = 0; r < RP; ++r) out[h * ldo + r] = avx2::hsum(acc[h][r]);
 }
 
 }  // namespace
 
-void attention_scores_avx2(const float* q, int64_t ldq, int g, const float* k, int64_t ldk, int64_t n, int64_t dim,
-                           float* out, int64_t ldo, bool accumulate) {
-  if (dim % 8 != 0) {
-    attention_scores_portable(q, ldq, g, k, ldk, n, dim, out, ldo, accumulate);
-    return;
-  }
+void attention_scores_avx2(const ScoreTerm* terms, int n_terms, int g, int64_t n, float* out, int64_t ldo) {
+  for (int t = 0; t < n_terms; ++t)
+    if (terms[t].dim % 8 != 0) {
+      attention_scores_portable(terms, n_terms, g, n, out, ldo);
+      return;
+    }
   // 3 rows x 4 heads: 12 accumulators + 3 rows + 1 query = the 16 ymm registers AVX2 has.
+  // The first head group asks for the rows ahead; the others find them cached.
   int j = 0;
   for (; j + 4 <= g; j += 4) {
-    const int64_t ahead = j == 0 ? kPrefetchRows : 0;
     int64_t p = 0;
-    for (; p + 3 <= n; p += 3)
-      score_tile<3, 4>(q + j * ldq, ldq, k + p * ldk, ldk, dim, out + j * ldo + p, ldo, accumulate, ahead);
-    for (; p < n; ++p) score_tile<1, 4>(q + j * ldq, ldq, k + p * ldk, ldk, dim, out + j * ldo + p, ldo, accumulate, ahead);
+    for (; p + 3 <= n; p += 3) score_tile<3, 4>(terms, n_terms, j, p, out + j * ldo + p, ldo, j == 0);
+    for (; p < n; ++p) score_tile<1, 4>(terms, n_terms, j, p, out + j * ldo + p, ldo, j == 0);
   }
   for (; j < g; ++j) {
-    const int64_t ahead = j == 0 ? kPrefetchRows : 0;
     int64_t p = 0;
-    for (; p + 4 <= n; p += 4)
-      score_tile<4, 1>(q + j * ldq, ldq, k + p * ldk, ldk, dim, out + j * ldo + p, ldo, accumulate, ahead);
-    for (; p < n; ++p) score_tile<1, 1>(q + j * ldq, ldq, k + p * ldk, ldk, dim, out + j * ldo + p, ldo, accumulate, ahead);
+    for (; p + 4 <= n; p += 4) score_tile<4, 1>(terms, n_terms, j, p, out + j * ldo + p, ldo, j == 0);
+    for (; p < n; ++p) score_tile<1, 1>(terms, n_terms, j, p, out + j * ldo + p, ldo, j == 0);
   }
 }
 

@@ -15,11 +15,11 @@ void attend_rows(const ScoreTerm* terms, int n_terms, int g, float scale, const 
                  int64_t begin, int64_t end, const AttentionState& st) {
   constexpr int64_t kBlock = 64;
   std::vector<float> s(static_cast<size_t>(g) * kBlock);
+  std::vector<ScoreTerm> block(static_cast<size_t>(n_terms));
   for (int64_t p0 = begin; p0 < end; p0 += kBlock) {
     const int64_t m = std::min(kBlock, end - p0);
-    for (int t = 0; t < n_terms; ++t)
-      attention_scores(terms[t].q, terms[t].ldq, g, terms[t].k + p0 * terms[t].ldk, terms[t].ldk, m, terms[t].dim,
-                       s.data(), kBlock, t > 0);
+    for (int t = 0; t < n_terms; ++t) block[t] = {terms[t].q, terms[t].ldq, terms[t].k + p0 * terms[t].ldk, terms[t].ldk, terms[t].dim};
+    attention_scores(block.data(), n_terms, g, m, s.data(), kBlock);
     for (int j = 0; j < g; ++j) {
       float* sj = s.data() + j * kBlock;
       float block_max = -std::numeric_limits<float>::infinity();

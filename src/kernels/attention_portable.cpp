@@ -3,13 +3,15 @@
 
 namespace dsinfer::kernels {
 
-void attention_scores_portable(const float* q, int64_t ldq, int g, const float* k, int64_t ldk, int64_t n,
-                               int64_t dim, float* out, int64_t ldo, bool accumulate) {
+void attention_scores_portable(const ScoreTerm* terms, int n_terms, int g, int64_t n, float* out, int64_t ldo) {
   for (int j = 0; j < g; ++j)
     for (int64_t p = 0; p < n; ++p) {
       float s = 0.0f;
-      for (int64_t i = 0; i < dim; ++i) s += q[j * ldq + i] * k[p * ldk + i];
-      out[j * ldo + p] = accumulate ? out[j * ldo + p] + s : s;
+      for (int t = 0; t < n_terms; ++t) {
+        const ScoreTerm& x = terms[t];
+        for (int64_t i = 0; i < x.dim; ++i) s += x.q[j * x.ldq + i] * x.k[p * x.ldk + i];
+      }
+      out[j * ldo + p] = s;
     }
 }
 
@@ -26,9 +28,8 @@ void attention_mix_portable(const float* s, int64_t lds, int g, const float* v, 
   }
 }
 
-void attention_scores(const float* q, int64_t ldq, int g, const float* k, int64_t ldk, int64_t n, int64_t dim,
-                      float* out, int64_t ldo, bool accumulate) {
-  (cpu_features().avx2_fma() ? attention_scores_avx2 : attention_scores_portable)(q, ldq, g, k, ldk, n, dim, out, ldo, accumulate);
+void attention_scores(const ScoreTerm* terms, int n_terms, int g, int64_t n, float* out, int64_t ldo) {
+  (cpu_features().avx2_fma() ? attention_scores_avx2 : attention_scores_portable)(terms, n_terms, g, n, out, ldo);
 }
 
 void attention_mix(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,
