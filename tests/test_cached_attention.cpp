@@ -6,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "dsinfer/half.hpp"
 #include "dsinfer/thread_pool.hpp"
 #include "model/cached_attention.hpp"
 
@@ -21,6 +22,16 @@ std::vector<float> values(size_t n, uint32_t seed, float scale) {
   return v;
 }
 
+// Rounds x to halves in place and returns their bits.
+std::vector<uint16_t> halves(std::vector<float>& x) {
+  std::vector<uint16_t> h(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    h[i] = f32_to_f16(x[i]);
+    x[i] = f16_to_f32(h[i]);
+  }
+  return h;
+}
+
 // Two score terms (like MLA's latent and rope parts) in `groups` groups of `heads` heads.
 struct Case {
   int64_t n, start, groups;
@@ -32,9 +43,11 @@ void check(const Case& c, ThreadPool* pool) {
   const int64_t rows = c.start + c.n, hq = c.groups * c.heads;
   // Large scores (scale 3) so the running maximum moves and a naive exp would overflow.
   const auto q0 = values(static_cast<size_t>(c.n * hq * c.d0), 1, 3.0f), q1 = values(static_cast<size_t>(c.n * hq * c.d1), 2, 3.0f);
-  const auto k0 = values(static_cast<size_t>(rows * c.groups * c.d0), 3, 1.0f);
-  const auto k1 = values(static_cast<size_t>(rows * c.groups * c.d1), 4, 1.0f);
-  const auto v = values(static_cast<size_t>(rows * c.groups * c.dv), 5, 1.0f);
+  // Cached rows are halves: the engine gets their bits, the reference the values they hold.
+  auto k0 = values(static_cast<size_t>(rows * c.groups * c.d0), 3, 1.0f);
+  auto k1 = values(static_cast<size_t>(rows * c.groups * c.d1), 4, 1.0f);
+  auto v = values(static_cast<size_t>(rows * c.groups * c.dv), 5, 1.0f);
+  const auto k0h = halves(k0), k1h = halves(k1), vh = halves(v);
   const float scale = 0.7f;
   // Layouts: q rows of (groups * heads * d); k / v rows of (groups * d).
   std::vector<float> out(static_cast<size_t>(c.n * hq * c.dv), -1.0f);
@@ -47,11 +60,11 @@ void check(const Case& c, ThreadPool* pool) {
   a.score_dims = c.d0 + c.d1;
   a.scale = scale;
   a.terms = [&](int64_t t, int64_t k, kernels::ScoreTerm* terms) {
-    terms[0] = {q0.data() + (t * hq + k * c.heads) * c.d0, c.d0, k0.data() + k * c.d0, c.groups * c.d0, c.d0};
-    terms[1] = {q1.data() + (t * hq + k * c.heads) * c.d1, c.d1, k1.data() + k * c.d1, c.groups * c.d1, c.d1};
+    terms[0] = {q0.data() + (t * hq + k * c.heads) * c.d0, c.d0, k0h.data() + k * c.d0, c.groups * c.d0, c.d0};
+    terms[1] = {q1.data() + (t * hq + k * c.heads) * c.d1, c.d1, k1h.data() + k * c.d1, c.groups * c.d1, c.d1};
     return 2;
   };
-  a.values = [&](int64_t k) { return v.data() + k * c.dv; };
+  a.values = [&](int64_t k) { return vh.data() + k * c.dv; };
   a.ldv = c.groups * c.dv;
   a.out = [&](int64_t t, int64_t k) { return out.data() + (t * hq + k * c.heads) * c.dv; };
   a.ldout = c.dv;

@@ -158,7 +158,7 @@ TEST_CASE("the MLA cache holds only latent + rope key per token and layer", "[mo
   const auto model = Model::load(ckpt("v3", "model.gguf"));
   const ModelConfig& c = model->config();
   auto cache = model->new_cache(16);
-  CHECK(cache.bytes_per_token() == (c.kv_lora_rank + c.qk_rope_head_dim) * c.num_hidden_layers * 4);
+  CHECK(cache.bytes_per_token() == (c.kv_lora_rank + c.qk_rope_head_dim) * c.num_hidden_layers * 2);  // f16
   CHECK(c.mla_cache_width() == 32 + 8);
   CHECK(c.num_hidden_layers == 3);  // the HF checkpoint's MTP layer 3 is not a decoder layer here
   CHECK(Model::load(ckpt("v3", "hf"))->config().num_hidden_layers == 3);

@@ -77,7 +77,7 @@ TEST_CASE("dense models: prefill + decode equals the full sequence; KV cache siz
         s.decode(tokens[t]);
         CHECK(max_diff(s.logits(), std::span(full).subspan(t * V, V)) <= 1e-5f);
       }
-      CHECK(s.cache().bytes_per_token() == 2 * c.num_key_value_heads * c.head_dim * c.num_hidden_layers * 4);
+      CHECK(s.cache().bytes_per_token() == 2 * c.num_key_value_heads * c.head_dim * c.num_hidden_layers * 2);
       CHECK(s.router().config().n_experts == 0);
       CHECK(s.router().last_choice(0, 0).empty());
     }

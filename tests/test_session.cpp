@@ -146,7 +146,7 @@ TEST_CASE("copying a cache prefix gives the same continuation", "[session][cache
   float d = 0;
   for (size_t i = 0; i < lb.size(); ++i) d = std::max(d, std::fabs(lb[i] - lc[i]));
   CHECK(d == 0.0f);
-  CHECK(b.cache().bytes_per_token() == (64 + 16) * 4 * 4);
+  CHECK(b.cache().bytes_per_token() == (64 + 16) * 4 * 2);
 }
 
 TEST_CASE("8 threads, 8 sessions, one model: same outputs as one by one", "[session][threads]") {

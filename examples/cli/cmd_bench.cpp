@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "dsinfer/half.hpp"
 #include "dsinfer/error.hpp"
 #include "dsinfer/model.hpp"
 #include "roofline.hpp"
@@ -62,8 +63,8 @@ void fill_cache(dsinfer::MlaCache& cache, int64_t depth) {
   const int64_t start = cache.reserve(depth);
   for (int64_t l = 0; l < cache.n_layers(); ++l)
     for (int64_t p = start; p < start + depth; ++p) {
-      for (float& v : cache.latent(l, p)) v = u(rng);
-      for (float& v : cache.rope_key(l, p)) v = u(rng);
+      for (uint16_t& v : cache.latent(l, p)) v = dsinfer::f32_to_f16(u(rng));
+      for (uint16_t& v : cache.rope_key(l, p)) v = dsinfer::f32_to_f16(u(rng));
     }
   cache.commit(depth);
 }

@@ -2,6 +2,8 @@
 // c_kv (kv_lora_rank values) and the roped key k_pe shared by all heads (qk_rope_head_dim
 // values). Nothing else: keys and values per head are never expanded and kept. Attention
 // reads the latent directly, with W_UK absorbed into the query and W_UV applied afterwards.
+// Values are stored as IEEE half floats (f16 bits), as llama.cpp's default cache does: half
+// the memory of a long context, and half the bytes each decoded token reads from it.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +22,7 @@ class MlaCache {
   int64_t max_tokens() const { return max_tokens_; }
   int64_t size() const { return size_; }  // positions filled
 
-  // (kv_lora_rank + rope_dim) * n_layers * sizeof(float)
+  // (kv_lora_rank + rope_dim) * n_layers * 2
   int64_t bytes_per_token() const;
 
   // Drops every position >= n (rollback; n <= size()).
@@ -31,17 +33,18 @@ class MlaCache {
   int64_t reserve(int64_t n);
   void commit(int64_t n);
 
-  std::span<float> latent(int64_t layer, int64_t pos);    // kv_lora_rank values
-  std::span<float> rope_key(int64_t layer, int64_t pos);  // rope_dim values
-  std::span<const float> latent(int64_t layer, int64_t pos) const;
-  std::span<const float> rope_key(int64_t layer, int64_t pos) const;
+  // f16 bits (dsinfer/half.hpp converts).
+  std::span<uint16_t> latent(int64_t layer, int64_t pos);    // kv_lora_rank values
+  std::span<uint16_t> rope_key(int64_t layer, int64_t pos);  // rope_dim values
+  std::span<const uint16_t> latent(int64_t layer, int64_t pos) const;
+  std::span<const uint16_t> rope_key(int64_t layer, int64_t pos) const;
 
  private:
   int64_t n_layers_, kv_lora_rank_, rope_dim_, max_tokens_;
   int64_t size_ = 0;
   int64_t allocated_ = 0;  // positions with storage; grows geometrically up to max_tokens
-  std::vector<std::vector<float>> latent_;    // per layer: (allocated, kv_lora_rank)
-  std::vector<std::vector<float>> rope_key_;  // per layer: (allocated, rope_dim)
+  std::vector<std::vector<uint16_t>> latent_;    // per layer: (allocated, kv_lora_rank)
+  std::vector<std::vector<uint16_t>> rope_key_;  // per layer: (allocated, rope_dim)
 };
 
 }  // namespace dsinfer

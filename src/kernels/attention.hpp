@@ -2,19 +2,21 @@
 // cache rows (MLA: every head reads the latent; GQA: the heads sharing a KV head). Each
 // cached row is loaded once for the whole group, and tiles of rows x heads stay in
 // registers, so decode at a long context is bound by reading the cache, not by loads and
-// stores of partial sums.
+// stores of partial sums. Cached rows (keys and values) are IEEE half floats (the cache
+// stores f16: half the memory and half the bytes a long context reads per token); queries,
+// scores and outputs are f32.
 #pragma once
 
 #include <cstdint>
 
 namespace dsinfer::kernels {
 
-// One term of the scores: q_j . k_p over `dim` values, q_j = q + j * ldq, k_p = k + p * ldk.
-// MLA adds two (latent and rope key); GQA has one.
+// One term of the scores: q_j . k_p over `dim` values, q_j = q + j * ldq, k_p = k + p * ldk
+// (f16 bits). MLA adds two (latent and rope key); GQA has one.
 struct ScoreTerm {
   const float* q;
   int64_t ldq;
-  const float* k;
+  const uint16_t* k;
   int64_t ldk;
   int64_t dim;
 };
@@ -25,7 +27,7 @@ struct ScoreTerm {
 void attention_scores(const ScoreTerm* terms, int n_terms, int g, int64_t n, float* out, int64_t ldo);
 
 // out[j * ldo + i] (+)= sum over p < n of s[j * lds + p] * v[p * ldv + i], for j < g, i < dim.
-void attention_mix(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,
+void attention_mix(const float* s, int64_t lds, int g, const uint16_t* v, int64_t ldv, int64_t n, int64_t dim,
                    float* out, int64_t ldo, bool accumulate);
 
 // Softmax attention of g query heads over a range of cached rows in one pass: rows are
@@ -43,7 +45,7 @@ struct AttentionState {
 
 // Continues `state` over rows [begin, end): s_jp = scale * sum of the terms; values
 // v_p = v + p * ldv.
-void attend_rows(const ScoreTerm* terms, int n_terms, int g, float scale, const float* v, int64_t ldv, int64_t dim_v,
+void attend_rows(const ScoreTerm* terms, int n_terms, int g, float scale, const uint16_t* v, int64_t ldv, int64_t dim_v,
                  int64_t begin, int64_t end, const AttentionState& state);
 
 // Folds `from` (another range of the same token's rows) into `into`.
@@ -55,9 +57,9 @@ void attend_finish(int g, int64_t dim_v, const AttentionState& state);
 // The variants behind them: the portable definition and AVX2+FMA (chosen at run time).
 void attention_scores_portable(const ScoreTerm* terms, int n_terms, int g, int64_t n, float* out, int64_t ldo);
 void attention_scores_avx2(const ScoreTerm* terms, int n_terms, int g, int64_t n, float* out, int64_t ldo);
-void attention_mix_portable(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,
+void attention_mix_portable(const float* s, int64_t lds, int g, const uint16_t* v, int64_t ldv, int64_t n, int64_t dim,
                             float* out, int64_t ldo, bool accumulate);
-void attention_mix_avx2(const float* s, int64_t lds, int g, const float* v, int64_t ldv, int64_t n, int64_t dim,
+void attention_mix_avx2(const float* s, int64_t lds, int g, const uint16_t* v, int64_t ldv, int64_t n, int64_t dim,
                         float* out, int64_t ldo, bool accumulate);
 
 }  // namespace dsinfer::kernels

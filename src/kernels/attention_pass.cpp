@@ -1,5 +1,5 @@
 // The one-pass (online softmax) attention over cached rows, on top of the score and mix
-// products. Blocks of 64 rows: MLA's 576-float rows make a 147 KiB block, which stays in L2
+// products. Blocks of 64 rows: MLA's 576-value rows make a 74 KiB block, which stays in L2
 // while all heads score it and then mix it.
 #include <algorithm>
 #include <cmath>
@@ -11,7 +11,7 @@
 
 namespace dsinfer::kernels {
 
-void attend_rows(const ScoreTerm* terms, int n_terms, int g, float scale, const float* v, int64_t ldv, int64_t dim_v,
+void attend_rows(const ScoreTerm* terms, int n_terms, int g, float scale, const uint16_t* v, int64_t ldv, int64_t dim_v,
                  int64_t begin, int64_t end, const AttentionState& st) {
   constexpr int64_t kBlock = 64;
   std::vector<float> s(static_cast<size_t>(g) * kBlock);

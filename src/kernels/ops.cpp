@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "dsinfer/cpu_features.hpp"
+#include "dsinfer/half.hpp"
 
 namespace dsinfer::kernels {
 
@@ -20,6 +21,10 @@ void softmax(float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) sum += x[i] = std::exp(x[i] - mx);
   const float inv = static_cast<float>(1.0 / sum);
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+void to_f16(const float* x, int64_t n, uint16_t* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = f32_to_f16(x[i]);
 }
 
 void swiglu_portable(float* gate, const float* up, int64_t n) {

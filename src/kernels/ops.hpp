@@ -8,6 +8,9 @@ namespace dsinfer::kernels {
 // out = x / sqrt(mean(x^2) + eps) * w   (out may alias x)
 void rmsnorm(const float* x, const float* w, float eps, int64_t n, float* out);
 
+// out[i] = x[i] as f16 bits, rounded to nearest even (what goes into the cache).
+void to_f16(const float* x, int64_t n, uint16_t* out);
+
 // In place, numerically stable.
 void softmax(float* x, int64_t n);
 

@@ -22,7 +22,7 @@ struct CachedAttention {
   float scale = 1.0f;
   // The score terms of token t in group k; returns how many (at most 4).
   std::function<int(int64_t t, int64_t k, kernels::ScoreTerm* terms)> terms;
-  std::function<const float*(int64_t k)> values;  // row p at values(k) + p * ldv
+  std::function<const uint16_t*(int64_t k)> values;  // row p at values(k) + p * ldv (f16 bits)
   int64_t ldv = 0;
   std::function<float*(int64_t t, int64_t k)> out;  // head j's output at out(t, k) + j * ldout
   int64_t ldout = 0;

@@ -271,13 +271,14 @@ void Model::forward(std::span<const int32_t> tokens, MlaCache& cache, MoeRouter&
     }
     for (int64_t t = 0; t < n; ++t) {
       const int64_t pos = start + t;
-      const float* kv = kva.data() + t * kva_w;
-      std::span<float> kpe = cache.rope_key(l, pos);
-      kernels::rmsnorm(kv, L.kv_a_norm.data(), eps, kvr, cache.latent(l, pos).data());
-      std::copy(kv + kvr, kv + kva_w, kpe.begin());
+      // The normed latent and the roped key, in place in kva, then into the cache as halves.
+      float* kv = kva.data() + t * kva_w;
       const float* cs = rope_cos.data() + t * rd / 2;
       const float* sn = rope_sin.data() + t * rd / 2;
-      kernels::rope_interleaved(kpe.data(), rd, cs, sn);
+      kernels::rmsnorm(kv, L.kv_a_norm.data(), eps, kvr, kv);
+      kernels::rope_interleaved(kv + kvr, rd, cs, sn);
+      kernels::to_f16(kv, kvr, cache.latent(l, pos).data());
+      kernels::to_f16(kv + kvr, rd, cache.rope_key(l, pos).data());
       for (int64_t hd = 0; hd < nh; ++hd) kernels::rope_interleaved(q.data() + (t * nh + hd) * qk + nope, rd, cs, sn);
     }
     mla_attention(c, L, cache, l, start, n, q.data(), att.data(), pool);

@@ -91,20 +91,20 @@ void dense_forward(const ModelConfig& c, const DenseWeights& w, const RopeFreque
     }
     for (int64_t t = 0; t < n; ++t) {
       float* qt = q.data() + t * qw;
-      float* kc = cache.latent(l, start + t).data();   // K of every KV head
-      float* vc = cache.rope_key(l, start + t).data(); // V of every KV head
-      std::copy(k.begin() + t * kvw, k.begin() + (t + 1) * kvw, kc);
-      std::copy(v.begin() + t * kvw, v.begin() + (t + 1) * kvw, vc);
+      float* kt = k.data() + t * kvw;
+      float* vt = v.data() + t * kvw;
       if (!L.bq.empty()) {
         for (int64_t i = 0; i < qw; ++i) qt[i] += L.bq[i];
-        for (int64_t i = 0; i < kvw; ++i) kc[i] += L.bk[i], vc[i] += L.bv[i];
+        for (int64_t i = 0; i < kvw; ++i) kt[i] += L.bk[i], vt[i] += L.bv[i];
       }
       for (int64_t hh = 0; hh < nh; ++hh) rotate(qt + hh * hd, t);
-      for (int64_t kh = 0; kh < nkv; ++kh) rotate(kc + kh * hd, t);
+      for (int64_t kh = 0; kh < nkv; ++kh) rotate(kt + kh * hd, t);
+      kernels::to_f16(kt, kvw, cache.latent(l, start + t).data());   // K of every KV head
+      kernels::to_f16(vt, kvw, cache.rope_key(l, start + t).data());  // V of every KV head
     }
     // The query heads of one KV head read its cached rows together, in one pass per token.
-    const float* kcache = cache.latent(l, 0).data();
-    const float* vcache = cache.rope_key(l, 0).data();
+    const uint16_t* kcache = cache.latent(l, 0).data();
+    const uint16_t* vcache = cache.rope_key(l, 0).data();
     CachedAttention a;
     a.n_tokens = n;
     a.start = start;

@@ -13,8 +13,8 @@ void mla_attention(const ModelConfig& c, const Deepseek2Layer& L, const MlaCache
                    int64_t n, const float* q, float* out, ThreadPool* pool) {
   const int64_t nh = c.num_attention_heads, nope = c.qk_nope_head_dim, rd = c.qk_rope_head_dim, qk = c.qk_head_dim();
   const int64_t kvr = c.kv_lora_rank, vd = c.v_head_dim;
-  const float* lat = cache.latent(layer, 0).data();  // positions are contiguous per layer
-  const float* kpe = cache.rope_key(layer, 0).data();
+  const uint16_t* lat = cache.latent(layer, 0).data();  // positions are contiguous per layer
+  const uint16_t* kpe = cache.rope_key(layer, 0).data();
   // Per head h, n rows of kv_lora_rank: [h][t][i].
   std::vector<float> q_abs(static_cast<size_t>(nh * n * kvr)), mixed(q_abs.size());
 

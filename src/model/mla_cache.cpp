@@ -29,7 +29,7 @@ int64_t checked_layers(int64_t n_layers, int64_t kv_lora_rank, int64_t rope_dim,
                                           std::to_string(kv_lora_rank) + " + " + std::to_string(rope_dim) + " is too large");
   // Storage grows as tokens arrive, but a context that could never be filled on this machine
   // is refused now, with the size it would need, instead of failing part way through a prompt.
-  const uint64_t per_token = static_cast<uint64_t>(kv_lora_rank + rope_dim) * static_cast<uint64_t>(n_layers) * 4;
+  const uint64_t per_token = static_cast<uint64_t>(kv_lora_rank + rope_dim) * static_cast<uint64_t>(n_layers) * 2;
   uint64_t total;
   const uint64_t have = physical_memory_bytes();
   if (!checked_mul(per_token, static_cast<uint64_t>(max_tokens), &total) || total > have) {
@@ -50,7 +50,7 @@ MlaCache::MlaCache(int64_t n_layers, int64_t kv_lora_rank, int64_t rope_dim, int
       rope_key_(static_cast<size_t>(n_layers)) {}
 
 int64_t MlaCache::bytes_per_token() const {
-  return (kv_lora_rank_ + rope_dim_) * n_layers_ * static_cast<int64_t>(sizeof(float));
+  return (kv_lora_rank_ + rope_dim_) * n_layers_ * static_cast<int64_t>(sizeof(uint16_t));
 }
 
 void MlaCache::truncate(int64_t n) {
@@ -80,16 +80,16 @@ void MlaCache::commit(int64_t n) {
   size_ += n;
 }
 
-std::span<float> MlaCache::latent(int64_t layer, int64_t pos) {
+std::span<uint16_t> MlaCache::latent(int64_t layer, int64_t pos) {
   return {latent_[layer].data() + pos * kv_lora_rank_, static_cast<size_t>(kv_lora_rank_)};
 }
-std::span<float> MlaCache::rope_key(int64_t layer, int64_t pos) {
+std::span<uint16_t> MlaCache::rope_key(int64_t layer, int64_t pos) {
   return {rope_key_[layer].data() + pos * rope_dim_, static_cast<size_t>(rope_dim_)};
 }
-std::span<const float> MlaCache::latent(int64_t layer, int64_t pos) const {
+std::span<const uint16_t> MlaCache::latent(int64_t layer, int64_t pos) const {
   return {latent_[layer].data() + pos * kv_lora_rank_, static_cast<size_t>(kv_lora_rank_)};
 }
-std::span<const float> MlaCache::rope_key(int64_t layer, int64_t pos) const {
+std::span<const uint16_t> MlaCache::rope_key(int64_t layer, int64_t pos) const {
   return {rope_key_[layer].data() + pos * rope_dim_, static_cast<size_t>(rope_dim_)};
 }
 

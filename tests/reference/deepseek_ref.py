@@ -169,6 +169,11 @@ def apply_rope_hf(x, cos, sin):
 # ----------------------------------------------------------------------------
 
 
+def as_cached(x):
+    """x rounded to float16 and back: what a value is after a trip through the cache."""
+    return x.astype(np.float16).astype(x.dtype)
+
+
 def mla_attention(cfg, W, p, x, positions):
     T = x.shape[0]
     H = cfg["num_attention_heads"]
@@ -191,6 +196,9 @@ def mla_attention(cfg, W, p, x, positions):
     ckv = linear(x, W[p + "self_attn.kv_a_proj_with_mqa.weight"])  # [T, r_kv + dr]
     c, k_pe = ckv[:, :r_kv], ckv[:, r_kv:]
     c = rms_norm(c, W[p + "self_attn.kv_a_layernorm.weight"], eps)
+    # The engine caches c and the roped k_pe as IEEE halves (llama.cpp's default cache type
+    # too); attention sees the rounded values, so the reference rounds the same two tensors.
+    c = as_cached(c)
     kv = linear(c, W[p + "self_attn.kv_b_proj.weight"])  # [T, H*(dn+dv)]
     kv = kv.reshape(T, H, dn + dv).transpose(1, 0, 2)  # [H, T, dn+dv]
     k_nope, v = kv[..., :dn], kv[..., dn:]
@@ -201,7 +209,7 @@ def mla_attention(cfg, W, p, x, positions):
     cos = np.cos(emb) * msc
     sin = np.sin(emb) * msc
     q_pe = apply_rope_hf(q_pe, cos, sin)              # [H, T, dr]
-    k_pe = apply_rope_hf(k_pe[None, :, :], cos, sin)  # [1, T, dr] shared by all heads
+    k_pe = as_cached(apply_rope_hf(k_pe[None, :, :], cos, sin))  # [1, T, dr] shared by all heads
 
     qs = np.concatenate([q_nope, q_pe], axis=-1)                              # [H, T, dq]
     ks = np.concatenate([k_nope, np.broadcast_to(k_pe, (H, T, dr))], axis=-1)  # [H, T, dq]

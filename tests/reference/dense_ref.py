@@ -188,7 +188,10 @@ def attention(cfg, W, p, x, positions):
     cos = np.cos(emb) * att_scaling
     sin = np.sin(emb) * att_scaling
     q = apply_rope_hf(q, cos, sin)
-    k = apply_rope_hf(k, cos, sin)
+    # The engine caches K (roped) and V as IEEE halves, llama.cpp's default cache type too;
+    # attention sees the rounded values, so the reference rounds the same two tensors.
+    k = apply_rope_hf(k, cos, sin).astype(np.float16).astype(k.dtype)
+    v = v.astype(np.float16).astype(v.dtype)
 
     # repeat_kv: query head h reads kv head h // n_rep
     k = np.repeat(k, n_rep, axis=0)

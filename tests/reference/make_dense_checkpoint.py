@@ -603,8 +603,11 @@ def forward_gguf(kv, T, tokens, rope_mode=None, use_rope_freqs=True, use_bias=Tr
 
         a = ref.rms_norm(h, g[p + "attn_norm.weight"], eps)
         q = _rope_llamacpp(lin(a, "attn_q").reshape(n, H, d), pos, base, n_rot, ff, mode)
+        # K and V pass through llama.cpp's default f16 cache.
         k = _rope_llamacpp(lin(a, "attn_k").reshape(n, Hkv, d), pos, base, n_rot, ff, mode)
+        k = k.astype(np.float16).astype(k.dtype)
         v = lin(a, "attn_v").reshape(n, Hkv, d)
+        v = v.astype(np.float16).astype(v.dtype)
         kvh = np.arange(H) // (H // Hkv) if gqa == "div" else np.arange(H) % Hkv
         sc = np.einsum("thd,shd->hts", q, k[:, kvh]) / math.sqrt(d)
         sc = np.where((pos[None, :] > pos[:, None])[None], -np.inf, sc)

@@ -30,6 +30,6 @@ set +e
 set -e
 [ "$rc" -eq 2 ] || { echo "FAIL: malformed --tokens: exit $rc, expected 2"; exit 1; }
 echo "cli logits checks passed"
-"$cli" info "$ckpt/v3/model.gguf" | grep -q "MLA cache: 480 bytes per token" || { echo "FAIL: info does not report the MLA cache"; exit 1; }
-"$cli" info "$ckpt/v3/hf" | grep -q "MLA cache: 480 bytes per token" || { echo "FAIL: info on HF does not report the MLA cache"; exit 1; }
+"$cli" info "$ckpt/v3/model.gguf" | grep -q "MLA cache: 240 bytes per token" || { echo "FAIL: info does not report the MLA cache"; exit 1; }
+"$cli" info "$ckpt/v3/hf" | grep -q "MLA cache: 240 bytes per token" || { echo "FAIL: info on HF does not report the MLA cache"; exit 1; }
 echo "cli info reports the MLA cache"
