@@ -67,7 +67,7 @@ dsi_status dsi_model_get_info(const dsi_model* model, dsi_model_info* out) {
     out->n_ctx_train = static_cast<int32_t>(c.max_position_embeddings);
     out->n_experts = static_cast<int32_t>(c.n_routed_experts);
     out->n_experts_per_token = static_cast<int32_t>(c.num_experts_per_tok);
-    out->cache_bytes_per_token = c.mla_cache_width() * c.num_hidden_layers * 2;  // f16 values
+    out->cache_bytes_per_token = c.mla_cache_width() * c.num_hidden_layers * MlaCache::kValueBytes;
     std::strncpy(out->architecture, c.architecture.c_str(), sizeof out->architecture - 1);
   });
 }

@@ -360,7 +360,7 @@ TEST_CASE("vector exponentials: AVX2 SwiGLU and softmax numerators follow std::e
   for (size_t i = 0; i < ga.size(); ++i) {
     INFO("x " << x[i]);
     // Below -88 silu is under 1e-36 either way (std::exp overflows to give -0, the
-    // polynomial's clamp gives a few 1e-37).
+    // vector exp's clamp a few 1e-37).
     CHECK(std::fabs(gb[i] - ga[i]) <= 5e-7f * std::fabs(ga[i]) + 1e-35f);
   }
 

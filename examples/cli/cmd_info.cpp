@@ -12,6 +12,7 @@
 #include "dsinfer/error.hpp"
 #include "dsinfer/gguf.hpp"
 #include "dsinfer/mapped_file.hpp"
+#include "dsinfer/mla_cache.hpp"
 #include "dsinfer/model_config.hpp"
 #include "dsinfer/safetensors.hpp"
 
@@ -87,8 +88,8 @@ void print_model_summary(const dsinfer::ModelConfig& c) {
                 static_cast<long long>(c.n_shared_experts), static_cast<long long>(c.first_k_dense_replace),
                 dsinfer::scoring_func_name(c.scoring_func), dsinfer::topk_method_name(c.topk_method),
                 c.routed_scaling_factor, c.norm_topk_prob ? ", renormalised" : "");
-  const long long mla = (c.kv_lora_rank + c.qk_rope_head_dim) * c.num_hidden_layers * 2;
-  const long long mha = c.num_attention_heads * (c.qk_head_dim() + c.v_head_dim) * c.num_hidden_layers * 2;
+  const long long mla = c.mla_cache_width() * c.num_hidden_layers * dsinfer::MlaCache::kValueBytes;
+  const long long mha = c.num_attention_heads * (c.qk_head_dim() + c.v_head_dim) * c.num_hidden_layers * dsinfer::MlaCache::kValueBytes;
   std::printf("MLA cache: %lld bytes per token (%lld latent + rope values x %lld layers, f16); a full multi-head "
               "K/V cache would need %lld bytes per token (%.1fx more)\n",
               mla, static_cast<long long>(c.mla_cache_width()), static_cast<long long>(c.num_hidden_layers), mha,

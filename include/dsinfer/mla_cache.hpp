@@ -14,6 +14,8 @@ namespace dsinfer {
 
 class MlaCache {
  public:
+  static constexpr int64_t kValueBytes = sizeof(uint16_t);  // one cached value (f16)
+
   MlaCache(int64_t n_layers, int64_t kv_lora_rank, int64_t rope_dim, int64_t max_tokens);
 
   int64_t n_layers() const { return n_layers_; }
@@ -22,7 +24,7 @@ class MlaCache {
   int64_t max_tokens() const { return max_tokens_; }
   int64_t size() const { return size_; }  // positions filled
 
-  // (kv_lora_rank + rope_dim) * n_layers * 2
+  // (kv_lora_rank + rope_dim) * n_layers * kValueBytes
   int64_t bytes_per_token() const;
 
   // Drops every position >= n (rollback; n <= size()).

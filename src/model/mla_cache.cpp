@@ -29,7 +29,7 @@ int64_t checked_layers(int64_t n_layers, int64_t kv_lora_rank, int64_t rope_dim,
                                           std::to_string(kv_lora_rank) + " + " + std::to_string(rope_dim) + " is too large");
   // Storage grows as tokens arrive, but a context that could never be filled on this machine
   // is refused now, with the size it would need, instead of failing part way through a prompt.
-  const uint64_t per_token = static_cast<uint64_t>(kv_lora_rank + rope_dim) * static_cast<uint64_t>(n_layers) * 2;
+  const uint64_t per_token = static_cast<uint64_t>(kv_lora_rank + rope_dim) * static_cast<uint64_t>(n_layers) * MlaCache::kValueBytes;
   uint64_t total;
   const uint64_t have = physical_memory_bytes();
   if (!checked_mul(per_token, static_cast<uint64_t>(max_tokens), &total) || total > have) {
@@ -50,7 +50,7 @@ MlaCache::MlaCache(int64_t n_layers, int64_t kv_lora_rank, int64_t rope_dim, int
       rope_key_(static_cast<size_t>(n_layers)) {}
 
 int64_t MlaCache::bytes_per_token() const {
-  return (kv_lora_rank_ + rope_dim_) * n_layers_ * static_cast<int64_t>(sizeof(uint16_t));
+  return (kv_lora_rank_ + rope_dim_) * n_layers_ * kValueBytes;
 }
 
 void MlaCache::truncate(int64_t n) {

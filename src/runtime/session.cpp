@@ -231,8 +231,8 @@ void Session::save_cache(const std::string& path) const {
   f.write(reinterpret_cast<const char*>(history_.data()), static_cast<std::streamsize>(history_.size() * 4));
   for (int64_t l = 0; l < cache_.n_layers(); ++l)
     for (int64_t t = 0; t < cache_.size(); ++t) {
-      f.write(reinterpret_cast<const char*>(cache_.latent(l, t).data()), static_cast<std::streamsize>(cache_.kv_lora_rank() * 2));
-      f.write(reinterpret_cast<const char*>(cache_.rope_key(l, t).data()), static_cast<std::streamsize>(cache_.rope_dim() * 2));
+      for (const auto row : {cache_.latent(l, t), cache_.rope_key(l, t)})
+        f.write(reinterpret_cast<const char*>(row.data()), static_cast<std::streamsize>(row.size_bytes()));
     }
   if (logits_valid_) f.write(reinterpret_cast<const char*>(logits_.data()), static_cast<std::streamsize>(logits_.size() * 4));
   if (!f) throw Error(ErrorCode::io, path + ": write failed");
@@ -259,7 +259,7 @@ void Session::load_cache(const std::string& path) {
                                                  std::to_string(cache_.max_tokens()));
   // The header's sizes were checked against the model and the context; with them the
   // products below stay far inside 64 bits, and the file must hold exactly what they say.
-  const uint64_t per_token = 4 + static_cast<uint64_t>(cache_.n_layers() * (cache_.kv_lora_rank() + cache_.rope_dim())) * 2;
+  const uint64_t per_token = 4 + static_cast<uint64_t>(cache_.bytes_per_token());
   const uint64_t logits_bytes = hdr[4] ? static_cast<uint64_t>(model_->config().vocab_size) * 4 : 0;
   if (size != head + static_cast<uint64_t>(n) * per_token + logits_bytes) bad("file size does not match its header");
   const std::byte* q = p + head;
@@ -277,10 +277,10 @@ void Session::load_cache(const std::string& path) {
   cache_.reserve(n);
   for (int64_t l = 0; l < cache_.n_layers(); ++l)
     for (int64_t t = 0; t < n; ++t) {
-      std::memcpy(cache_.latent(l, t).data(), q, static_cast<size_t>(cache_.kv_lora_rank()) * 2);
-      q += cache_.kv_lora_rank() * 2;
-      std::memcpy(cache_.rope_key(l, t).data(), q, static_cast<size_t>(cache_.rope_dim()) * 2);
-      q += cache_.rope_dim() * 2;
+      for (const auto row : {cache_.latent(l, t), cache_.rope_key(l, t)}) {
+        std::memcpy(row.data(), q, row.size_bytes());
+        q += row.size_bytes();
+      }
     }
   cache_.commit(n);
   history_ = std::move(history);
