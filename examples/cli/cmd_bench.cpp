@@ -88,7 +88,7 @@ int cmd_bench(const std::vector<std::string>& args) {
   std::string path;
   int64_t p = 512, n = 64, depth = 0, chunk = 0;
   int threads = 0, reps = 3;
-  bool json = false;
+  bool json = false, keep_rows = false;
   for (size_t i = 0; i < args.size(); ++i) {
     auto number = [&](const char* opt) {
       if (i + 1 >= args.size()) throw UsageError(std::string("bench: ") + opt + " needs a value");
@@ -109,6 +109,7 @@ int cmd_bench(const std::vector<std::string>& args) {
     else if (a == "--depth") depth = number("--depth");
     else if (a == "--chunk") chunk = number("--chunk");
     else if (a == "--json") json = true;
+    else if (a == "--no-repack") keep_rows = true;
     else throw UsageError("bench: unknown argument " + a);
   }
   if (path.empty()) throw UsageError("bench: --model PATH is required");
@@ -136,15 +137,19 @@ int cmd_bench(const std::vector<std::string>& args) {
 
   dsinfer::LoadOptions lo;
   lo.threads = threads;
+  lo.repack = !keep_rows;
   const double t_load = now();
   auto model = dsinfer::Model::load(path, lo);
   const double load_s = now() - t_load;
   const dsinfer::ModelConfig& c = model->config();
   const auto cost = model->token_cost();
   const int nthreads = model->pool().size();
-  say("loaded %s in %.2f s: %s, %lld layers; one decoded token reads %.1f MiB of weights (%.2f G multiply-adds)\n",
-      path.c_str(), load_s, c.architecture.c_str(), static_cast<long long>(c.num_hidden_layers),
-      static_cast<double>(cost.weight_bytes) / (1 << 20), static_cast<double>(cost.multiply_adds) / 1e9);
+  const auto repack = model->repacking();
+  say("loaded %s in %.2f s (%.2f s of it repacking %.2f GiB of weights): %s, %lld layers; one decoded token reads "
+      "%.1f MiB of weights (%.2f G multiply-adds)\n",
+      path.c_str(), load_s, repack.seconds, static_cast<double>(repack.bytes) / (1 << 30), c.architecture.c_str(),
+      static_cast<long long>(c.num_hidden_layers), static_cast<double>(cost.weight_bytes) / (1 << 20),
+      static_cast<double>(cost.multiply_adds) / 1e9);
 
   std::vector<double> bw, gemm, pp, tg, tg_depth;
   size_t rss = 0;
@@ -194,6 +199,8 @@ int cmd_bench(const std::vector<std::string>& args) {
       {"prompt_tokens", p},
       {"gen_tokens", n},
       {"load_seconds", load_s},
+      {"repack_seconds", repack.seconds},
+      {"repacked_bytes", repack.bytes},
       {"prefill_tok_s", spp.median},
       {"prefill_tok_s_min", spp.min},
       {"prefill_tok_s_max", spp.max},
@@ -232,9 +239,11 @@ int cmd_bench(const std::vector<std::string>& args) {
   if (depth > 0)
     std::printf("decode @%-6lld %.2f tok/s = %.0f%% of decode after the %lld-token prompt\n", static_cast<long long>(depth),
                 sdeep.median, 100 * sdeep.median / stg.median, static_cast<long long>(p));
-  std::printf("memory         %.2f GiB resident after the prompt (file %.2f GiB); cache %lld bytes/token; load %.2f s\n",
+  std::printf("memory         %.2f GiB resident after the prompt (file %.2f GiB); cache %lld bytes/token; load %.2f s "
+              "(repacking %.2f GiB: %.2f s)\n",
               static_cast<double>(rss) / (1 << 30), static_cast<double>(file_bytes) / (1 << 30),
-              static_cast<long long>(model->new_cache(1).bytes_per_token()), load_s);
+              static_cast<long long>(model->new_cache(1).bytes_per_token()), load_s,
+              static_cast<double>(repack.bytes) / (1 << 30), repack.seconds);
   return 0;
 }
 

@@ -35,9 +35,9 @@ const char* kUsage =
     "  detokenize (--model PATH | --tokenizer tokenizer.json) [--skip-special] '[ids]'\n"
     "                          the text of token ids\n"
     "  bench --model PATH [-p 512] [-n 64] [--threads N] [--reps R] [--depth D] [--chunk C] [--json]\n"
-    "                          prefill and decode tokens/s beside the read bandwidth and sgemm\n"
+    "        [--no-repack]     prefill and decode tokens/s beside the read bandwidth and sgemm\n"
     "                          peak measured in the same run (--depth: decode also at a D-token\n"
-    "                          context)\n"
+    "                          context; --no-repack: keep q8_0 weights in the file's layout)\n"
     "  sample-gguf PATH        write a small synthetic GGUF file (a smoke test for info)\n"
     "  version                 print the library version\n";
 

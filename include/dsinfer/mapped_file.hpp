@@ -25,6 +25,10 @@ class MappedFile {
   const std::byte* data() const { return data_; }
   uint64_t size() const { return size_; }
   const std::string& path() const { return path_; }
+  // Says bytes [p, p + n) will not be read again (their content moved elsewhere): the whole
+  // pages among them leave this process's resident memory. Read anyway, they come back
+  // from the file unchanged; bytes held in memory (from_bytes) are kept as they are.
+  void release(const std::byte* p, uint64_t n) const;
 
  private:
   MappedFile() = default;

@@ -20,6 +20,10 @@ namespace dsinfer {
 struct LoadOptions {
   int threads = 0;                       // compute threads; 0 = physical cores
   std::function<void(float)> progress;   // 0..1 while binding weights; may be empty
+  // Copy q8_0 matrices into the kernels' interleaved layout (faster prefill and decode)
+  // when the CPU has that kernel and the whole file fits in available memory; false keeps
+  // every weight in the mapped file, read lazily and handed back to the page cache.
+  bool repack = true;
 };
 
 class GgufFile;
@@ -57,6 +61,15 @@ class Model {
     int64_t multiply_adds = 0;
   };
   TokenCost token_cost() const;
+
+  // The weights loading copied into the kernels' interleaved row layout (q8_0 matrices,
+  // when the CPU has the kernel and the file fits in available memory), and the time that
+  // took; zero when nothing was.
+  struct Repacking {
+    int64_t bytes = 0;
+    double seconds = 0;
+  };
+  Repacking repacking() const;
 
   MlaCache new_cache(int64_t max_tokens) const;
   MoeRouter new_router() const;

@@ -56,6 +56,16 @@ std::shared_ptr<const MappedFile> MappedFile::from_bytes(std::vector<std::byte> 
   return m;
 }
 
+void MappedFile::release(const std::byte* p, uint64_t n) const {
+  if (!map_ || p < data_ || n > size_ || static_cast<uint64_t>(p - data_) > size_ - n) return;
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
+  // A private read-only mapping has no modified pages to lose: dropped pages are re-read
+  // from the file if touched. Failure only means the pages stay resident.
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 MappedFile::~MappedFile() {
   if (map_) ::munmap(map_, size_);
 }

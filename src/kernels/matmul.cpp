@@ -7,6 +7,7 @@
 #include "kernels/dot.hpp"
 #include "kernels/matvec.hpp"
 #include "kernels/row_dot.hpp"
+#include "kernels/row_groups.hpp"
 
 namespace dsinfer::kernels {
 namespace {
@@ -14,11 +15,13 @@ namespace {
 // Rows per unit of work: enough to amortise the queue, small enough that a handful of
 // 1408-row expert matrices still splits evenly over the threads.
 constexpr int64_t kRowsPerUnit = 16;
+static_assert(kRowsPerUnit % kGroupRows == 0, "a unit must hold whole interleaved groups");
 // Tokens per pass over a block of rows: their activations stay in L2 while the rows'
 // bytes stay in L1.
 constexpr int64_t kTokensPerPass = 64;
 
 bool has_fast_kernel(const Matrix& w) {
+  if (w.interleaved) return group_dot(w.dtype) != nullptr;
   return !w.block_scale && row_dot(w.dtype) != nullptr && w.cols % dtype_info(w.dtype).block_size == 0 &&
          (act_format(w.dtype) != ActFormat::q8_256 || w.cols % 256 == 0) &&
          (act_format(w.dtype) != ActFormat::q8_32 || w.cols % 32 == 0);
@@ -43,10 +46,26 @@ void run_rows(const MatmulTask& task, int64_t r0, int64_t r1) {
     }
     return;
   }
-  const RowDot kernel = row_dot(w.dtype);
-  const RowTile tile = row_tile(w.dtype);
   const std::byte* act[kTokensPerPass];
   float out[kMaxTileActs * kTileRows];
+  if (w.interleaved) {
+    // Units are whole groups: kRowsPerUnit is a multiple of kGroupRows, and so are the rows.
+    const GroupDot group = group_dot(w.dtype);
+    for (int64_t t0 = 0; t0 < task.n; t0 += kTokensPerPass) {
+      const int64_t t1 = std::min(task.n, t0 + kTokensPerPass);
+      for (int64_t t = t0; t < t1; ++t) act[t - t0] = task.x->row(f, x_row(t));
+      for (int64_t r = r0; r < r1; r += kGroupRows)
+        for (int64_t t = t0; t < t1; t += kMaxRowDotActs) {
+          const int m = static_cast<int>(std::min<int64_t>(kMaxRowDotActs, t1 - t));
+          group(w.row(r), act + (t - t0), m, w.cols, out);
+          for (int j = 0; j < m; ++j)
+            for (int k = 0; k < kGroupRows; ++k) task.y[(t + j) * task.ldy + r + k] = out[j * kGroupRows + k];
+        }
+    }
+    return;
+  }
+  const RowDot kernel = row_dot(w.dtype);
+  const RowTile tile = row_tile(w.dtype);
   for (int64_t t0 = 0; t0 < task.n; t0 += kTokensPerPass) {
     const int64_t t1 = std::min(task.n, t0 + kTokensPerPass);
     // Looked up once per pass, not per row: decode's one token is every row's.

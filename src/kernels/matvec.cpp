@@ -6,6 +6,7 @@
 #include "dsinfer/dequantize.hpp"
 #include "kernels/dot.hpp"
 #include "kernels/matmul.hpp"
+#include "kernels/row_groups.hpp"
 
 namespace dsinfer::kernels {
 namespace {
@@ -22,6 +23,13 @@ float* row_buffer(int64_t n) {
 void decode_row(const Matrix& w, int64_t r, float* out) {
   if (w.dtype == DType::f32) {
     std::memcpy(out, w.row(r), static_cast<size_t>(w.cols) * 4);
+    return;
+  }
+  if (w.interleaved) {
+    thread_local std::vector<std::byte> stored;
+    stored.resize(w.row_bytes);
+    deinterleave_row(w, r, stored.data());
+    dequantize_row(w.dtype, stored.data(), out, w.cols);
     return;
   }
   dequantize_row(w.dtype, w.row(r), out, w.cols);

@@ -14,12 +14,14 @@
 #include "kernels/matmul.hpp"
 #include "kernels/matvec.hpp"
 #include "kernels/ops.hpp"
+#include "kernels/row_groups.hpp"
 #include "model/deepseek2_weights.hpp"
 #include "model/dense.hpp"
 #include "model/feed_forward.hpp"
 #include "model/mla_attention.hpp"
 #include "model/rope.hpp"
 #include "model/tensor_source.hpp"
+#include "runtime/system_memory.hpp"
 
 namespace dsinfer {
 
@@ -70,7 +72,22 @@ const ModelConfig& Model::config() const { return impl_->cfg; }
 const std::string& Model::path() const { return impl_->path; }
 const char* Model::format() const { return impl_->source->is_gguf() ? "gguf" : "safetensors"; }
 
+Model::Repacking Model::repacking() const {
+  const WeightStore& s = impl_->dense ? impl_->dense->store : impl_->w.store;
+  return {s.grouped_bytes, s.group_seconds};
+}
+
 namespace {
+
+// Repacked weights live in memory this process owns, which (without swap) cannot be handed
+// back the way a mapped file's pages can: repack only when the whole file fits in what the
+// machine can still give, with a GiB to spare. A file larger than that keeps reading its
+// experts through the page cache. Only GGUF files carry the types the groups are made for.
+bool regroup_fits(const TensorSource& src) {
+  const auto* gguf = dynamic_cast<const GgufSource*>(&src);
+  if (!gguf || !kernels::has_group_kernel(DType::q8_0)) return false;
+  return gguf->file().file()->size() + (uint64_t{1} << 30) <= available_memory_bytes();
+}
 
 // Validates, binds weights and starts the pool: the part of loading both formats share.
 std::unique_ptr<Model::Impl> finish_load(std::unique_ptr<Model::Impl> impl, int64_t fp8_block, const LoadOptions& options) {
@@ -79,12 +96,14 @@ std::unique_ptr<Model::Impl> finish_load(std::unique_ptr<Model::Impl> impl, int6
   } catch (const Error& e) {
     throw Error(e.code(), impl->path + ": " + e.what());
   }
-  if (impl->cfg.is_dense_arch())
-    impl->dense = std::make_unique<DenseWeights>(bind_dense_weights(impl->cfg, *impl->source, fp8_block, options.progress));
-  else
-    impl->w = bind_deepseek2_weights(impl->cfg, *impl->source, fp8_block, options.progress);
-  impl->rope = RopeFrequencies(impl->cfg);
   impl->pool = std::make_unique<ThreadPool>(options.threads);
+  ThreadPool* regroup = options.repack && regroup_fits(*impl->source) ? impl->pool.get() : nullptr;
+  if (impl->cfg.is_dense_arch())
+    impl->dense = std::make_unique<DenseWeights>(
+        bind_dense_weights(impl->cfg, *impl->source, fp8_block, regroup, options.progress));
+  else
+    impl->w = bind_deepseek2_weights(impl->cfg, *impl->source, fp8_block, regroup, options.progress);
+  impl->rope = RopeFrequencies(impl->cfg);
   return impl;
 }
 

@@ -40,9 +40,9 @@ MlpWeights mlp(Binder& b, const Name& gate, const Name& up, const Name& down, in
 }  // namespace
 
 Deepseek2Weights bind_deepseek2_weights(const ModelConfig& c, const TensorSource& src, int64_t fp8_block,
-                                        const std::function<void(float)>& progress) {
+                                        ThreadPool* regroup, const std::function<void(float)>& progress) {
   Deepseek2Weights w;
-  Binder b(src, fp8_block, w.scale_store);
+  Binder b(src, fp8_block, w.store, regroup);
   const int64_t H = c.hidden_size, nh = c.num_attention_heads, qk = c.qk_head_dim();
   const int64_t nope = c.qk_nope_head_dim, rope = c.qk_rope_head_dim, kvr = c.kv_lora_rank, vd = c.v_head_dim;
 
@@ -51,7 +51,7 @@ Deepseek2Weights bind_deepseek2_weights(const ModelConfig& c, const TensorSource
   const TensorView* out = b.find(out_name);
   if (!out) throw Error(ErrorCode::invalid_format, src.path() + ": tensor " + out_name + " is missing");
   const int64_t vocab = c.vocab_size;
-  w.embed = b.matrix(b.name(kEmbed, -1), {vocab, H});
+  w.embed = b.matrix(b.name(kEmbed, -1), {vocab, H}, /*multiplied=*/false);
   w.out_norm = b.vector(b.name(kOutNorm, -1), H);
   w.output = b.matrix(out_name, {vocab, H});
 

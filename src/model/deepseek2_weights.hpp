@@ -8,7 +8,9 @@
 
 #include "dsinfer/matrix.hpp"
 #include "dsinfer/model_config.hpp"
+#include "dsinfer/thread_pool.hpp"
 #include "model/tensor_source.hpp"
+#include "model/weight_store.hpp"
 
 namespace dsinfer {
 
@@ -46,12 +48,13 @@ struct Deepseek2Weights {
   std::vector<float> out_norm;   // (hidden)
   Matrix output;                 // (vocab, hidden)
   std::vector<Deepseek2Layer> layers;
-  std::vector<std::vector<float>> scale_store;  // owned FP8 block scales the matrices point into
+  WeightStore store;             // owned memory the matrices point into
 };
 
 // Binds every tensor, checking its shape against the config; errors name the tensor.
+// `regroup` (or null): the pool that repacks q8_0 matrices into interleaved row groups.
 // `progress` (may be empty) receives the fraction of layers bound.
 Deepseek2Weights bind_deepseek2_weights(const ModelConfig& cfg, const TensorSource& src, int64_t fp8_block,
-                                        const std::function<void(float)>& progress);
+                                        ThreadPool* regroup, const std::function<void(float)>& progress);
 
 }  // namespace dsinfer

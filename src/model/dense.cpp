@@ -23,15 +23,16 @@ constexpr Name kBv{"attn_v.bias", "self_attn.v_proj.bias"};
 }  // namespace
 
 DenseWeights bind_dense_weights(const ModelConfig& c, const TensorSource& src, int64_t fp8_block,
-                                const std::function<void(float)>& progress) {
+                                ThreadPool* regroup, const std::function<void(float)>& progress) {
   DenseWeights w;
-  Binder b(src, fp8_block, w.scale_store);
+  Binder b(src, fp8_block, w.store, regroup);
   const int64_t H = c.hidden_size, V = c.vocab_size, hd = c.head_dim;
   const int64_t q_rows = c.num_attention_heads * hd, kv_rows = c.num_key_value_heads * hd;
-  w.embed = b.matrix(b.name(kEmbed, -1), {V, H});
-  w.out_norm = b.vector(b.name(kOutNorm, -1), H);
   const std::string out_name = b.name(kOutput, -1);
-  w.output = c.tie_word_embeddings && !b.find(out_name) ? w.embed : b.matrix(out_name, {V, H});
+  const bool tied = c.tie_word_embeddings && !b.find(out_name);
+  w.embed = b.matrix(b.name(kEmbed, -1), {V, H}, /*multiplied=*/tied);
+  w.out_norm = b.vector(b.name(kOutNorm, -1), H);
+  w.output = tied ? w.embed : b.matrix(out_name, {V, H});
   if (src.is_gguf() && b.find("rope_freqs.weight")) w.rope_freq_factors = b.vector("rope_freqs.weight", hd / 2);
   w.layers.resize(static_cast<size_t>(c.num_hidden_layers));
   for (int64_t l = 0; l < c.num_hidden_layers; ++l) {

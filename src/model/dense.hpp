@@ -30,11 +30,11 @@ struct DenseWeights {
   Matrix output;                // (vocab, hidden); the embedding when tied
   std::vector<DenseLayer> layers;
   std::vector<float> rope_freq_factors;  // GGUF's rope_freqs (Llama 3 scaling), or empty
-  std::vector<std::vector<float>> scale_store;
+  WeightStore store;  // owned memory the matrices point into
 };
 
 DenseWeights bind_dense_weights(const ModelConfig& cfg, const TensorSource& src, int64_t fp8_block,
-                                const std::function<void(float)>& progress);
+                                ThreadPool* regroup, const std::function<void(float)>& progress);
 
 void dense_forward(const ModelConfig& cfg, const DenseWeights& w, const RopeFrequencies& rope, ThreadPool* pool,
                    std::span<const int32_t> tokens, MlaCache& cache, std::span<float> logits, bool all_logits);

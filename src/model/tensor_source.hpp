@@ -16,6 +16,8 @@ class TensorSource {
   virtual const TensorView* find(const std::string& name) const = 0;
   virtual const std::string& path() const = 0;
   virtual bool is_gguf() const = 0;
+  // A tensor's bytes were copied elsewhere and will not be read here again.
+  virtual void release(const TensorView& t) const { (void)t; }
 };
 
 class GgufSource : public TensorSource {
@@ -24,6 +26,7 @@ class GgufSource : public TensorSource {
   const TensorView* find(const std::string& name) const override { return file_.find_tensor(name); }
   const std::string& path() const override { return file_.path(); }
   bool is_gguf() const override { return true; }
+  void release(const TensorView& t) const override { file_.file()->release(t.data, t.nbytes); }
   const GgufFile& file() const { return file_; }
 
  private:

@@ -2,13 +2,17 @@
 // checking every shape against what the config implies; errors name the tensor.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
 #include "dsinfer/dequantize.hpp"
 #include "dsinfer/error.hpp"
 #include "dsinfer/matrix.hpp"
+#include "dsinfer/thread_pool.hpp"
+#include "kernels/row_groups.hpp"
 #include "model/tensor_source.hpp"
+#include "model/weight_store.hpp"
 #include "util/strings.hpp"
 
 namespace dsinfer {
@@ -33,8 +37,10 @@ constexpr Name kDenseDown{"ffn_down.weight", "mlp.down_proj.weight"};
 
 class Binder {
  public:
-  Binder(const TensorSource& src, int64_t fp8_block, std::vector<std::vector<float>>& scale_store)
-      : src_(src), fp8_block_(fp8_block), store_(scale_store) {}
+  // regroup (null: don't): the pool that repacks the matrices a group kernel multiplies
+  // (row_groups.hpp) into owned memory, releasing the file's pages they came from.
+  Binder(const TensorSource& src, int64_t fp8_block, WeightStore& store, ThreadPool* regroup)
+      : src_(src), fp8_block_(fp8_block), store_(store), regroup_(regroup) {}
 
   // A tensor's name in this source; layer < 0 for tensors outside the layers.
   std::string name(const Name& n, int64_t layer) const {
@@ -66,7 +72,8 @@ class Binder {
   }
 
   // Rows of a 2-D tensor, or of a 3-D tensor flattened over its first two dimensions.
-  Matrix matrix(const std::string& name, const std::vector<int64_t>& shape) {
+  // `multiplied`: whether matmul reads it (the embedding is only looked up by row).
+  Matrix matrix(const std::string& name, const std::vector<int64_t>& shape, bool multiplied = true) {
     const TensorView& t = require(name, shape);
     Matrix m;
     m.dtype = t.dtype;
@@ -82,19 +89,46 @@ class Binder {
       if (shape.size() != 2) throw Error(ErrorCode::unsupported, src_.path() + ": FP8 tensor " + name + " is not 2-D");
       const int64_t sr = (m.rows + fp8_block_ - 1) / fp8_block_, sc = (m.cols + fp8_block_ - 1) / fp8_block_;
       const TensorView& sv = require(sname, {sr, sc});
-      store_.emplace_back(static_cast<size_t>(sr * sc));
-      dequantize(sv, store_.back());
-      m.block_scale = store_.back().data();
+      store_.scales.emplace_back(static_cast<size_t>(sr * sc));
+      dequantize(sv, store_.scales.back());
+      m.block_scale = store_.scales.back().data();
       m.block = fp8_block_;
       m.scale_cols = sc;
     }
+    // A 3-D tensor is sliced per leading index (one expert): each slice must be whole groups.
+    const int64_t slice_rows = shape.size() == 3 ? shape[1] : m.rows;
+    if (regroup_ && multiplied && !m.block_scale && kernels::has_group_kernel(m.dtype) &&
+        slice_rows % kernels::kGroupRows == 0)
+      regroup(t, m);
     return m;
   }
 
  private:
+  void regroup(const TensorView& t, Matrix& m) {
+    const auto start = std::chrono::steady_clock::now();
+    WeightBuffer grouped(t.nbytes);
+    const uint64_t group_bytes = kernels::kGroupRows * m.row_bytes;
+    // Reading the file's pages and first-touching the new ones is most of the time; the
+    // pool's threads take their faults side by side.
+    regroup_->parallel_for(
+        m.rows / kernels::kGroupRows,
+        [&](int64_t g0, int64_t g1) {
+          kernels::interleave_rows(m.dtype, m.data + g0 * group_bytes, m.row_bytes, (g1 - g0) * kernels::kGroupRows,
+                                   grouped.data() + g0 * group_bytes);
+        },
+        64);
+    src_.release(t);
+    m.data = grouped.data();
+    m.interleaved = true;
+    store_.groups.push_back(std::move(grouped));
+    store_.grouped_bytes += static_cast<int64_t>(t.nbytes);
+    store_.group_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
   const TensorSource& src_;
   int64_t fp8_block_;
-  std::vector<std::vector<float>>& store_;
+  WeightStore& store_;
+  ThreadPool* regroup_;
 };
 
 
