@@ -1,6 +1,7 @@
 #include "model/deepseek2_weights.hpp"
 #include "model/weight_binder.hpp"
 
+#include <numeric>
 #include <string>
 
 #include "dsinfer/dequantize.hpp"
@@ -51,7 +52,7 @@ Deepseek2Weights bind_deepseek2_weights(const ModelConfig& c, const TensorSource
   const TensorView* out = b.find(out_name);
   if (!out) throw Error(ErrorCode::invalid_format, src.path() + ": tensor " + out_name + " is missing");
   const int64_t vocab = c.vocab_size;
-  w.embed = b.matrix(b.name(kEmbed, -1), {vocab, H}, /*multiplied=*/false);
+  w.embed = b.matrix(b.name(kEmbed, -1), {vocab, H}, Binder::kLookedUp);
   w.out_norm = b.vector(b.name(kOutNorm, -1), H);
   w.output = b.matrix(out_name, {vocab, H});
 
@@ -79,7 +80,8 @@ Deepseek2Weights bind_deepseek2_weights(const ModelConfig& c, const TensorSource
       }
       L.w_uk_is_transposed = true;
     } else {
-      const Matrix kvb = b.matrix(b.name(kWkvB, l), {nh * (nope + vd), kvr});
+      // Sliced per head into nope rows of W_UK and vd rows of W_UV.
+      const Matrix kvb = b.matrix(b.name(kWkvB, l), {nh * (nope + vd), kvr}, std::gcd(nope, vd));
       for (int64_t h = 0; h < nh; ++h) {
         L.w_uk.push_back(kvb.rows_slice(h * (nope + vd), nope));
         L.w_uv.push_back(kvb.rows_slice(h * (nope + vd) + nope, vd));

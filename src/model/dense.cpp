@@ -30,7 +30,7 @@ DenseWeights bind_dense_weights(const ModelConfig& c, const TensorSource& src, i
   const int64_t q_rows = c.num_attention_heads * hd, kv_rows = c.num_key_value_heads * hd;
   const std::string out_name = b.name(kOutput, -1);
   const bool tied = c.tie_word_embeddings && !b.find(out_name);
-  w.embed = b.matrix(b.name(kEmbed, -1), {V, H}, /*multiplied=*/tied);
+  w.embed = b.matrix(b.name(kEmbed, -1), {V, H}, tied ? Binder::kWhole : Binder::kLookedUp);
   w.out_norm = b.vector(b.name(kOutNorm, -1), H);
   w.output = tied ? w.embed : b.matrix(out_name, {V, H});
   if (src.is_gguf() && b.find("rope_freqs.weight")) w.rope_freq_factors = b.vector("rope_freqs.weight", hd / 2);

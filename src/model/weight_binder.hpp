@@ -71,9 +71,13 @@ class Binder {
     return v;
   }
 
+  // slice_rows of matrix(): how the model reads it, which decides whether it may be regrouped.
+  static constexpr int64_t kWhole = 0;       // whole, or per leading index of a 3-D tensor
+  static constexpr int64_t kLookedUp = -1;   // one row at a time (an embedding): never regrouped
+  // (> 0: in slices starting and ending at multiples of that many rows, e.g. one head's rows)
+
   // Rows of a 2-D tensor, or of a 3-D tensor flattened over its first two dimensions.
-  // `multiplied`: whether matmul reads it (the embedding is only looked up by row).
-  Matrix matrix(const std::string& name, const std::vector<int64_t>& shape, bool multiplied = true) {
+  Matrix matrix(const std::string& name, const std::vector<int64_t>& shape, int64_t slice_rows = kWhole) {
     const TensorView& t = require(name, shape);
     Matrix m;
     m.dtype = t.dtype;
@@ -95,10 +99,10 @@ class Binder {
       m.block = fp8_block_;
       m.scale_cols = sc;
     }
-    // A 3-D tensor is sliced per leading index (one expert): each slice must be whole groups.
-    const int64_t slice_rows = shape.size() == 3 ? shape[1] : m.rows;
-    if (regroup_ && multiplied && !m.block_scale && kernels::has_group_kernel(m.dtype) &&
-        slice_rows % kernels::kGroupRows == 0)
+    // Every slice the model takes must be whole groups.
+    if (slice_rows == kWhole) slice_rows = shape.size() == 3 ? shape[1] : m.rows;
+    if (regroup_ && slice_rows > 0 && slice_rows % kernels::kGroupRows == 0 && !m.block_scale &&
+        kernels::has_group_kernel(m.dtype))
       regroup(t, m);
     return m;
   }
