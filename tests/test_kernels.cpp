@@ -274,80 +274,85 @@ TEST_CASE("matmul: batched tasks with gathered rows equal row-by-row products, f
   }
 }
 
-TEST_CASE("interleaved q8_0 row groups: the same products as the rows they were made from", "[kernels][row_groups]") {
+TEST_CASE("interleaved row groups: the same products as the rows they were made from", "[kernels][row_groups]") {
   const int64_t rows = 48, cols = 1536;
-  // Quantized normal values, then raw bytes with every int8 code including -128, which no
-  // quantizer writes but a file may hold (the kernel's sign trick must take it).
-  for (int raw = 0; raw < 2; ++raw) {
-    std::vector<std::byte> w = quantize(DType::q8_0, normal_values(static_cast<size_t>(rows * cols), 31));
-    if (raw) {
-      std::mt19937 rng(5);
-      for (size_t i = 0; i < w.size(); ++i)
-        if (i % 34 >= 2) w[i] = static_cast<std::byte>(rng() & 0xff);
-    }
-    const uint64_t row_bytes = w.size() / rows;
-    std::vector<std::byte> g(w.size());
-    kernels::interleave_rows(DType::q8_0, w.data(), row_bytes, rows, g.data());
-    Matrix m{DType::q8_0, rows, cols, w.data(), row_bytes};
-    Matrix mg = m;
-    mg.data = g.data();
-    mg.interleaved = true;
-    // Back to rows, byte for byte; decoded rows (the fallback paths) equal too.
-    std::vector<std::byte> back(row_bytes);
-    std::vector<float> a(static_cast<size_t>(cols)), b(static_cast<size_t>(cols));
-    for (int64_t r = 0; r < rows; ++r) {
-      kernels::deinterleave_row(mg, r, back.data());
-      REQUIRE(std::memcmp(back.data(), m.row(r), row_bytes) == 0);
-      kernels::decode_row(m, r, a.data());
-      kernels::decode_row(mg, r, b.data());
-      REQUIRE(a == b);
-    }
-    const kernels::GroupDot group = kernels::group_dot(DType::q8_0);
-    if (!group) {
-      WARN("this CPU has no group kernel: only the layout was checked");
-      continue;
-    }
-    // The kernel against the portable row kernel on every row, for each token count.
-    const kernels::ActFormat f = kernels::act_format(DType::q8_0);
-    std::vector<std::vector<std::byte>> acts;
-    const std::byte* ap[4];
-    for (int j = 0; j < 4; ++j) {
-      auto x = normal_values(static_cast<size_t>(cols), 300 + j);
-      acts.emplace_back(kernels::act_row_bytes(f, cols));
-      kernels::quantize_act_row(f, x.data(), cols, acts.back().data());
-      ap[j] = acts.back().data();
-    }
-    for (int n = 1; n <= 4; ++n) {
-      for (int64_t r0 = 0; r0 < rows; r0 += kernels::kGroupRows) {
-        float out[4 * kernels::kGroupRows];
-        group(mg.row(r0), ap, n, cols, out);
-        for (int j = 0; j < n; ++j)
-          for (int r = 0; r < kernels::kGroupRows; ++r) {
-            float port;
-            kernels::row_dot_portable(DType::q8_0)(m.row(r0 + r), ap + j, 1, cols, &port);
-            const auto av = dequantized_acts(f, acts[j].data(), cols);
-            kernels::decode_row(m, r0 + r, a.data());
-            double magnitude = 0;
-            for (int64_t i = 0; i < cols; ++i) magnitude += std::fabs(a[i] * av[i]);
-            INFO("raw " << raw << " n " << n << " row " << r0 + r << " act " << j);
-            CHECK(std::fabs(out[j * kernels::kGroupRows + r] - port) <= 2e-5 * magnitude + 1e-6);
-          }
+  for (DType type : {DType::q8_0, DType::q5_0, DType::q4_0}) {
+    // Quantized normal values, then raw code bytes: every bit pattern, q8_0's -128 included,
+    // which no quantizer writes but a file may hold (the kernel's sign trick must take it).
+    for (int raw = 0; raw < 2; ++raw) {
+      std::vector<std::byte> w = quantize(type, normal_values(static_cast<size_t>(rows * cols), 31));
+      const size_t bb = dtype_info(type).block_bytes;
+      if (raw) {
+        std::mt19937 rng(5);
+        for (size_t i = 0; i < w.size(); ++i)
+          if (i % bb >= 2) w[i] = static_cast<std::byte>(rng() & 0xff);
       }
-    }
-    // Through matmul, with one token and with several, on any thread count: the groups'
-    // results are the row tiles' (the same integer sums, the same float order).
-    const auto x = normal_values(static_cast<size_t>(7 * cols), 8);
-    for (int64_t n : {1, 7}) {
-      std::vector<float> y_rows(static_cast<size_t>(n * rows)), y_groups(y_rows.size());
-      ThreadPool one(1);
-      kernels::matmul(m, x.data(), n, cols, y_rows.data(), rows, &one);
-      for (int threads : {1, 2, 3}) {
-        ThreadPool pool(threads);
-        kernels::matmul(mg, x.data(), n, cols, y_groups.data(), rows, &pool);
-        for (size_t i = 0; i < y_rows.size(); ++i) {
-          INFO("raw " << raw << " tokens " << n << " threads " << threads << " output " << i);
-          if (n > 1) REQUIRE(y_groups[i] == y_rows[i]);
-          else REQUIRE(std::fabs(y_groups[i] - y_rows[i]) <= 1e-4f * (1.0f + std::fabs(y_rows[i])));
+      const uint64_t row_bytes = w.size() / rows;
+      std::vector<std::byte> g(w.size());
+      kernels::interleave_rows(type, w.data(), row_bytes, rows, g.data());
+      Matrix m{type, rows, cols, w.data(), row_bytes};
+      Matrix mg = m;
+      mg.data = g.data();
+      mg.interleaved = true;
+      // Back to rows, byte for byte; decoded rows (the fallback paths) equal too.
+      std::vector<std::byte> back(row_bytes);
+      std::vector<float> a(static_cast<size_t>(cols)), b(static_cast<size_t>(cols));
+      for (int64_t r = 0; r < rows; ++r) {
+        kernels::deinterleave_row(mg, r, back.data());
+        REQUIRE(std::memcmp(back.data(), m.row(r), row_bytes) == 0);
+        kernels::decode_row(m, r, a.data());
+        kernels::decode_row(mg, r, b.data());
+        REQUIRE(a == b);
+      }
+      const kernels::GroupDot group = kernels::group_dot(type);
+      if (!group) {
+        WARN("this CPU has no group kernel: only the layout was checked");
+        continue;
+      }
+      // The kernel against the portable row kernel on every row, for each token count.
+      const kernels::ActFormat f = kernels::act_format(type);
+      std::vector<std::vector<std::byte>> acts;
+      const std::byte* ap[4];
+      for (int j = 0; j < 4; ++j) {
+        auto x = normal_values(static_cast<size_t>(cols), 300 + j);
+        acts.emplace_back(kernels::act_row_bytes(f, cols));
+        kernels::quantize_act_row(f, x.data(), cols, acts.back().data());
+        ap[j] = acts.back().data();
+      }
+      for (int n = 1; n <= 4; ++n) {
+        for (int64_t r0 = 0; r0 < rows; r0 += kernels::kGroupRows) {
+          float out[4 * kernels::kGroupRows];
+          group(mg.row(r0), ap, n, cols, out);
+          for (int j = 0; j < n; ++j)
+            for (int r = 0; r < kernels::kGroupRows; ++r) {
+              float port;
+              kernels::row_dot_portable(type)(m.row(r0 + r), ap + j, 1, cols, &port);
+              const auto av = dequantized_acts(f, acts[j].data(), cols);
+              kernels::decode_row(m, r0 + r, a.data());
+              double magnitude = 0;
+              for (int64_t i = 0; i < cols; ++i) magnitude += std::fabs(a[i] * av[i]);
+              INFO(dtype_name(type) << " raw " << raw << " n " << n << " row " << r0 + r << " act " << j);
+              CHECK(std::fabs(out[j * kernels::kGroupRows + r] - port) <= 2e-5 * magnitude + 1e-6);
+            }
+        }
+      }
+      // Through matmul, with one token and with several, on any thread count: the groups'
+      // results are the row tiles' (the same integer sums, the same float order).
+      const auto x = normal_values(static_cast<size_t>(7 * cols), 8);
+      for (int64_t n : {1, 7}) {
+        std::vector<float> y_rows(static_cast<size_t>(n * rows)), y_groups(y_rows.size());
+        ThreadPool one(1);
+        kernels::matmul(m, x.data(), n, cols, y_rows.data(), rows, &one);
+        for (int threads : {1, 2, 3}) {
+          ThreadPool pool(threads);
+          kernels::matmul(mg, x.data(), n, cols, y_groups.data(), rows, &pool);
+          for (size_t i = 0; i < y_rows.size(); ++i) {
+            INFO(dtype_name(type) << " raw " << raw << " tokens " << n << " threads " << threads << " output " << i);
+            if (n > 1)
+              REQUIRE(y_groups[i] == y_rows[i]);
+            else
+              REQUIRE(std::fabs(y_groups[i] - y_rows[i]) <= 1e-4f * (1.0f + std::fabs(y_rows[i])));
+          }
         }
       }
     }

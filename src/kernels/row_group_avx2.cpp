@@ -1,5 +1,5 @@
-// AVX2 kernel of the interleaved q8_0 row groups (row_groups.hpp; compiled with -mavx2
-// -mfma -mf16c, reached only through group_dot()'s run-time check).
+// AVX2 kernels of the interleaved row groups (row_groups.hpp; compiled with -mavx2 -mfma
+// -mf16c, reached only through group_dot()'s run-time check).
 #include <immintrin.h>
 
 #include <cstring>
@@ -13,13 +13,18 @@ namespace {
 
 using namespace avx2;
 
-constexpr uint32_t kGroupBlock = 272;
+inline __m256i broadcast4(const int8_t* p) {
+  int32_t four;
+  std::memcpy(&four, p, 4);
+  return _mm256_set1_epi32(four);
+}
 
-// Chunk k's 32 bytes are four values of each of the eight rows, so one token's four values
+// Piece k's 32 bytes are four values of each of the eight rows, so one token's four values
 // broadcast to every lane meet all eight rows in one product; the int32 lanes are the rows'
 // sums as they come, and one multiply-add per block applies the eight rows' scales at once.
 template <int N>
 void group_q8_0(const std::byte* group, const std::byte* const* act, int64_t cols, float* out) {
+  constexpr uint32_t kBlock = kGroupRows * 34;
   const ActBlock32* a[N];
   __m256 acc[N];
   for (int j = 0; j < N; ++j) {
@@ -28,17 +33,15 @@ void group_q8_0(const std::byte* group, const std::byte* const* act, int64_t col
   }
   const __m256i ones16 = _mm256_set1_epi16(1);
   for (int64_t i = 0; i < cols / 32; ++i) {
-    const uint8_t* b = u8(group) + i * kGroupBlock;
-    prefetch_ahead<kGroupBlock>(b);
+    const uint8_t* b = u8(group) + i * kBlock;
+    prefetch_ahead<kBlock>(b);
     __m256i isum[N];
     for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
     for (int k = 0; k < 8; ++k) {
       const __m256i w = load32(b + 16 + 32 * k);
       const __m256i w_abs = _mm256_sign_epi8(w, w);
       for (int j = 0; j < N; ++j) {
-        int32_t four;
-        std::memcpy(&four, a[j][i].q + 4 * k, 4);
-        const __m256i p = _mm256_maddubs_epi16(w_abs, _mm256_sign_epi8(_mm256_set1_epi32(four), w));
+        const __m256i p = _mm256_maddubs_epi16(w_abs, _mm256_sign_epi8(broadcast4(a[j][i].q + 4 * k), w));
         isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, ones16));
       }
     }
@@ -49,18 +52,95 @@ void group_q8_0(const std::byte* group, const std::byte* const* act, int64_t col
   for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * kGroupRows, acc[j]);
 }
 
-// Four tokens at most: their sums and accumulators stay in registers beside the chunk.
-void group_q8_0_by_count(const std::byte* group, const std::byte* const* act, int n, int64_t cols, float* out) {
+// q5_0's fifth bits of values 4k..4k+3, as 0x10 in the bytes of each row's lane: byte k/2
+// of the lane's 32 bits copied to its four bytes, and one bit of it kept in each.
+inline __m256i fifth_bits(__m256i qh, int k) {
+  const int8_t s = static_cast<int8_t>(k / 2);
+  const __m256i spread = _mm256_setr_epi8(s, s, s, s, s + 4, s + 4, s + 4, s + 4, s + 8, s + 8, s + 8, s + 8, s + 12,
+                                          s + 12, s + 12, s + 12, s, s, s, s, s + 4, s + 4, s + 4, s + 4, s + 8, s + 8,
+                                          s + 8, s + 8, s + 12, s + 12, s + 12, s + 12);
+  const __m256i bit = k % 2 ? _mm256_set1_epi32(static_cast<int>(0x80402010u)) : _mm256_set1_epi32(0x08040201);
+  const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(qh, spread), bit), bit);
+  return _mm256_and_si256(set, _mm256_set1_epi8(0x10));
+}
+
+// q4_0 and q5_0: the unsigned codes multiply the activations directly (no sign juggling)
+// and the code offset (8 or 16) comes off in float through each activation block's scaled
+// sum: one multiply-add per token for all eight rows.
+template <DType T, int N>
+void group_q4_5_0(const std::byte* group, const std::byte* const* act, int64_t cols, float* out) {
+  constexpr bool five = T == DType::q5_0;
+  constexpr uint32_t kBlock = kGroupRows * (five ? 22 : 18);
+  constexpr uint32_t kCodes = 16 + (five ? 32 : 0);
+  const ActBlock32* a[N];
+  __m256 acc[N];
+  for (int j = 0; j < N; ++j) {
+    a[j] = reinterpret_cast<const ActBlock32*>(act[j]);
+    acc[j] = _mm256_setzero_ps();
+  }
+  const __m256i ones16 = _mm256_set1_epi16(1);
+  for (int64_t i = 0; i < cols / 32; ++i) {
+    const uint8_t* b = u8(group) + i * kBlock;
+    prefetch_ahead<kBlock>(b);
+    const __m256i qh = five ? load32(b + 16) : _mm256_setzero_si256();
+    __m256i isum[N];
+    for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
+    for (int k = 0; k < 4; ++k) {
+      const __m256i v = load32(b + kCodes + 32 * k);
+      __m256i lo = nibbles_low(v), hi = nibbles_high(v);
+      if constexpr (five) {
+        lo = _mm256_or_si256(lo, fifth_bits(qh, k));
+        hi = _mm256_or_si256(hi, fifth_bits(qh, k + 4));
+      }
+      for (int j = 0; j < N; ++j) {
+        const __m256i p_lo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, broadcast4(a[j][i].q + 4 * k)), ones16);
+        const __m256i p_hi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, broadcast4(a[j][i].q + 16 + 4 * k)), ones16);
+        isum[j] = _mm256_add_epi32(isum[j], _mm256_add_epi32(p_lo, p_hi));
+      }
+    }
+    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
+    for (int j = 0; j < N; ++j) {
+      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(a[j][i].d)), _mm256_cvtepi32_ps(isum[j]), acc[j]);
+      acc[j] = _mm256_fnmadd_ps(d, _mm256_set1_ps(static_cast<float>(code_offset<T>) * a[j][i].s), acc[j]);
+    }
+  }
+  for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * kGroupRows, acc[j]);
+}
+
+template <int N>
+struct Q8 {
+  static void run(const std::byte* g, const std::byte* const* a, int64_t c, float* o) { group_q8_0<N>(g, a, c, o); }
+};
+template <DType T>
+struct Q45 {
+  template <int N>
+  struct K {
+    static void run(const std::byte* g, const std::byte* const* a, int64_t c, float* o) {
+      group_q4_5_0<T, N>(g, a, c, o);
+    }
+  };
+};
+
+// Four tokens at most: their sums and accumulators stay in registers beside the pieces.
+template <template <int> class K>
+void by_count(const std::byte* group, const std::byte* const* act, int n, int64_t cols, float* out) {
   switch (n) {
-    case 1: group_q8_0<1>(group, act, cols, out); break;
-    case 2: group_q8_0<2>(group, act, cols, out); break;
-    case 3: group_q8_0<3>(group, act, cols, out); break;
-    default: group_q8_0<4>(group, act, cols, out); break;
+    case 1: K<1>::run(group, act, cols, out); break;
+    case 2: K<2>::run(group, act, cols, out); break;
+    case 3: K<3>::run(group, act, cols, out); break;
+    default: K<4>::run(group, act, cols, out); break;
   }
 }
 
 }  // namespace
 
-GroupDot group_dot_avx2(DType t) { return t == DType::q8_0 ? group_q8_0_by_count : nullptr; }
+GroupDot group_dot_avx2(DType t) {
+  switch (t) {
+    case DType::q8_0: return by_count<Q8>;
+    case DType::q5_0: return by_count<Q45<DType::q5_0>::K>;
+    case DType::q4_0: return by_count<Q45<DType::q4_0>::K>;
+    default: return nullptr;
+  }
+}
 
 }  // namespace dsinfer::kernels

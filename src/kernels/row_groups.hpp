@@ -1,12 +1,15 @@
 // Interleaved row groups: a weight layout made at load time (the bytes a file stores, moved,
-// none added or dropped) in which eight rows' blocks lie side by side. Block i of a q8_0
-// group is 272 bytes: the eight rows' f16 scales, then eight 32-byte chunks, chunk k holding
-// values 4k..4k+3 of rows 0..7. One broadcast of four activation bytes then multiplies all
-// eight rows at once, and the eight rows' sums end in the eight lanes of one vector: the
-// tiles' fold of eight rows' lanes (about 40% of their work) is gone, and decode reads one
-// stream instead of eight. Measured on one core, q8_0 with 1536 columns in cache: 27-28 ->
-// 42-46 GMAC/s for four tokens; streaming a 64 MiB matrix for one token: 11.3-12.9 -> 13.6-14.5
-// GB/s.
+// none added or dropped) in which eight rows' blocks lie side by side. A 32-value block
+// (q8_0, q5_0, q4_0) is cut into its f16 scale and four-byte pieces (q5_0's high bits, then
+// the codes); block i of a group holds the eight rows' scales, then piece by piece the eight
+// rows' four bytes. q8_0's piece k is values 4k..4k+3; q4_0's and q5_0's piece k holds
+// values 4k..4k+3 in its low nibbles and 16+4k..16+4k+3 in its high ones, and q5_0's
+// high-bit piece gives each row one 32-bit lane. One broadcast of four activation bytes then
+// multiplies all eight rows at once, and the eight rows' sums end in the eight lanes of one
+// vector: the tiles' fold of eight rows' lanes (about 40% of their work) is gone, and decode
+// reads one stream instead of eight. Measured on one core, q8_0 with 1536 columns in cache:
+// 27-28 -> 42-46 GMAC/s for four tokens; streaming a 64 MiB matrix for one token: 11.3-12.9
+// -> 13.6-14.5 GB/s.
 #pragma once
 
 #include <cstddef>
@@ -23,8 +26,8 @@ constexpr int kGroupRows = 8;
 // making).
 bool has_group_kernel(DType t);
 
-// Rewrites `rows` rows (a multiple of kGroupRows) of type t, row r at src + r * row_bytes,
-// into groups at dst (the same number of bytes). Needs has_group_kernel's types.
+// Rewrites `rows` rows (a multiple of kGroupRows) of type t (q8_0, q5_0 or q4_0), row r at
+// src + r * row_bytes, into groups at dst (the same number of bytes).
 void interleave_rows(DType t, const std::byte* src, uint64_t row_bytes, int64_t rows, std::byte* dst);
 
 // Row r of an interleaved matrix back in the file's layout (row_bytes bytes at out).
