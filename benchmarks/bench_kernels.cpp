@@ -1,6 +1,7 @@
 // Speed of each weight type's kernel: decode-shaped products (one token: GB/s of weights
 // streamed, against the read bandwidth measured in the same run) and prefill-shaped ones
-// (64 tokens: GFLOP/s, against OpenBLAS's sgemm peak).
+// (64 tokens: GFLOP/s, against OpenBLAS's sgemm peak). Types with a row-group kernel are
+// measured in the file's row layout and in the interleaved groups the loader makes.
 //   bench_kernels [--threads N] [--rows R] [--cols C]
 #include <chrono>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "dsinfer/quantize.hpp"
 #include "dsinfer/thread_pool.hpp"
 #include "kernels/matmul.hpp"
+#include "kernels/row_groups.hpp"
 #include "roofline.hpp"
 
 using namespace dsinfer;
@@ -45,25 +47,36 @@ int main(int argc, char** argv) {
   for (auto& v : x) v = g(rng);
   for (DType t : {DType::q8_0, DType::q4_0, DType::q5_0, DType::q4_k, DType::q5_k, DType::q6_k, DType::f16, DType::bf16}) {
     const auto w = quantize(t, values);
-    Matrix m;
-    m.dtype = t;
-    m.rows = rows;
-    m.cols = cols;
-    m.data = w.data();
-    m.row_bytes = w.size() / static_cast<size_t>(rows);
-    double best1 = 1e9, best64 = 1e9;
-    for (int rep = 0; rep < 5; ++rep) {
-      double t0 = now();
-      kernels::matmul(m, x.data(), 1, cols, y.data(), rows, &pool);
-      best1 = std::min(best1, now() - t0);
-      t0 = now();
-      kernels::matmul(m, x.data(), 64, cols, y.data(), rows, &pool);
-      best64 = std::min(best64, now() - t0);
+    std::vector<std::byte> grouped;
+    for (int layout = 0; layout < 2; ++layout) {
+      Matrix m;
+      m.dtype = t;
+      m.rows = rows;
+      m.cols = cols;
+      m.data = w.data();
+      m.row_bytes = w.size() / static_cast<size_t>(rows);
+      if (layout == 1) {
+        if (!kernels::has_group_kernel(t) || rows % kernels::kGroupRows != 0) break;
+        grouped.resize(w.size());
+        kernels::interleave_rows(t, w.data(), m.row_bytes, rows, grouped.data());
+        m.data = grouped.data();
+        m.interleaved = true;
+      }
+      double best1 = 1e9, best64 = 1e9;
+      for (int rep = 0; rep < 5; ++rep) {
+        double t0 = now();
+        kernels::matmul(m, x.data(), 1, cols, y.data(), rows, &pool);
+        best1 = std::min(best1, now() - t0);
+        t0 = now();
+        kernels::matmul(m, x.data(), 64, cols, y.data(), rows, &pool);
+        best64 = std::min(best64, now() - t0);
+      }
+      const double gbs = static_cast<double>(w.size()) / best1 / 1e9;
+      const double gflops = 2.0 * static_cast<double>(rows * cols) * 64 / best64 / 1e9;
+      std::printf("%-5s %-6s decode %6.1f GB/s (%3.0f%% of bandwidth) | 64 tokens %6.1f GFLOP/s (%3.0f%% of sgemm)\n",
+                  std::string(dtype_name(t)).c_str(), layout ? "groups" : "rows", gbs, 100 * gbs / bw, gflops,
+                  100 * gflops / peak);
     }
-    const double gbs = static_cast<double>(w.size()) / best1 / 1e9;
-    const double gflops = 2.0 * static_cast<double>(rows * cols) * 64 / best64 / 1e9;
-    std::printf("%-5s decode %6.1f GB/s (%3.0f%% of bandwidth) | 64 tokens %6.1f GFLOP/s (%3.0f%% of sgemm)\n",
-                std::string(dtype_name(t)).c_str(), gbs, 100 * gbs / bw, gflops, 100 * gflops / peak);
   }
   return 0;
 }
