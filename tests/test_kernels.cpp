@@ -276,16 +276,16 @@ TEST_CASE("matmul: batched tasks with gathered rows equal row-by-row products, f
 
 TEST_CASE("interleaved row groups: the same products as the rows they were made from", "[kernels][row_groups]") {
   const int64_t rows = 48, cols = 1536;
-  for (DType type : {DType::q8_0, DType::q5_0, DType::q4_0}) {
+  for (DType type : {DType::q8_0, DType::q5_0, DType::q4_0, DType::q4_k}) {
     // Quantized normal values, then raw code bytes: every bit pattern, q8_0's -128 included,
     // which no quantizer writes but a file may hold (the kernel's sign trick must take it).
     for (int raw = 0; raw < 2; ++raw) {
       std::vector<std::byte> w = quantize(type, normal_values(static_cast<size_t>(rows * cols), 31));
-      const size_t bb = dtype_info(type).block_bytes;
+      const size_t bb = dtype_info(type).block_bytes, header = type == DType::q4_k ? 4 : 2;
       if (raw) {
         std::mt19937 rng(5);
         for (size_t i = 0; i < w.size(); ++i)
-          if (i % bb >= 2) w[i] = static_cast<std::byte>(rng() & 0xff);
+          if (i % bb >= header) w[i] = static_cast<std::byte>(rng() & 0xff);
       }
       const uint64_t row_bytes = w.size() / rows;
       std::vector<std::byte> g(w.size());
@@ -311,17 +311,18 @@ TEST_CASE("interleaved row groups: the same products as the rows they were made 
       }
       // The kernel against the portable row kernel on every row, for each token count.
       const kernels::ActFormat f = kernels::act_format(type);
+      constexpr int kActs = kernels::kMaxGroupActs;
       std::vector<std::vector<std::byte>> acts;
-      const std::byte* ap[4];
-      for (int j = 0; j < 4; ++j) {
+      const std::byte* ap[kActs];
+      for (int j = 0; j < kActs; ++j) {
         auto x = normal_values(static_cast<size_t>(cols), 300 + j);
         acts.emplace_back(kernels::act_row_bytes(f, cols));
         kernels::quantize_act_row(f, x.data(), cols, acts.back().data());
         ap[j] = acts.back().data();
       }
-      for (int n = 1; n <= 4; ++n) {
+      for (int n = 1; n <= kActs; ++n) {
         for (int64_t r0 = 0; r0 < rows; r0 += kernels::kGroupRows) {
-          float out[4 * kernels::kGroupRows];
+          float out[kActs * kernels::kGroupRows];
           group(mg.row(r0), ap, n, cols, out);
           for (int j = 0; j < n; ++j)
             for (int r = 0; r < kernels::kGroupRows; ++r) {

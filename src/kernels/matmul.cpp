@@ -47,7 +47,7 @@ void run_rows(const MatmulTask& task, int64_t r0, int64_t r1) {
     return;
   }
   const std::byte* act[kTokensPerPass];
-  float out[kMaxTileActs * kTileRows];
+  float out[std::max(kMaxTileActs * kTileRows, kMaxGroupActs * kGroupRows)];
   if (w.interleaved) {
     // Units are whole groups: kRowsPerUnit is a multiple of kGroupRows, and so are the rows.
     const GroupDot group = group_dot(w.dtype);
@@ -55,8 +55,8 @@ void run_rows(const MatmulTask& task, int64_t r0, int64_t r1) {
       const int64_t t1 = std::min(task.n, t0 + kTokensPerPass);
       for (int64_t t = t0; t < t1; ++t) act[t - t0] = task.x->row(f, x_row(t));
       for (int64_t r = r0; r < r1; r += kGroupRows)
-        for (int64_t t = t0; t < t1; t += kMaxRowDotActs) {
-          const int m = static_cast<int>(std::min<int64_t>(kMaxRowDotActs, t1 - t));
+        for (int64_t t = t0; t < t1; t += kMaxGroupActs) {
+          const int m = static_cast<int>(std::min<int64_t>(kMaxGroupActs, t1 - t));
           group(w.row(r), act + (t - t0), m, w.cols, out);
           for (int j = 0; j < m; ++j)
             for (int k = 0; k < kGroupRows; ++k) task.y[(t + j) * task.ldy + r + k] = out[j * kGroupRows + k];

@@ -107,9 +107,99 @@ void group_q4_5_0(const std::byte* group, const std::byte* const* act, int64_t c
   for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * kGroupRows, acc[j]);
 }
 
+// A byte shuffle putting byte `b` of each 32-bit lane (row) at bytes 0 and 2 (and `b + 1`
+// at byte 2 when kPair), zeros at 1 and 3: the lane's int16 pair for madd.
+template <bool kPair>
+inline __m256i lane_bytes16(__m256i v, int b) {
+  const int8_t z = -128, c = static_cast<int8_t>(kPair ? b + 1 : b);
+  const auto x = static_cast<int8_t>(b);
+  const __m256i pick = _mm256_setr_epi8(x, z, c, z, x + 4, z, c + 4, z, x + 8, z, c + 8, z, x + 12, z, c + 12, z, x, z,
+                                        c, z, x + 4, z, c + 4, z, x + 8, z, c + 8, z, x + 12, z, c + 12, z);
+  return _mm256_shuffle_epi8(v, pick);
+}
+
+// q4_k: eight 32-value sub-blocks per 256, value = d * scale * q - dmin * min. Eight
+// pieces of one sub-block summed in int16 cannot overflow (15 * 127 * 2 * 8 < 2^15), so the
+// sub-block's six-bit scale, as each row's int16 pair, applies with one madd; the three
+// packed scale words of the eight rows unpack in eight-lane vectors, the way the one-row
+// kernel unpacks one row's. Two tokens at most per call: more spilled their sums (and
+// unpacking a block once into L1 for eight tokens measured no faster for prefill and
+// slower for decode).
+template <int N>
+void group_q4_k(const std::byte* group, const std::byte* const* act, int64_t cols, float* out) {
+  static_assert(N <= 2);
+  constexpr uint32_t kBlock = kGroupRows * 144;
+  const ActBlock256* a[N];
+  __m256 acc[N];
+  for (int j = 0; j < N; ++j) {
+    a[j] = reinterpret_cast<const ActBlock256*>(act[j]);
+    acc[j] = _mm256_setzero_ps();
+  }
+  const __m256i six = _mm256_set1_epi8(0x3f), nib = _mm256_set1_epi8(0x0f), two = _mm256_set1_epi8(0x03);
+  for (int64_t i = 0; i < cols / 256; ++i) {
+    const uint8_t* b = u8(group) + i * kBlock;
+    prefetch_ahead<kBlock>(b);
+    const __m256i w0 = load32(b + 32), w1 = load32(b + 64), w2 = load32(b + 96);
+    // Lane r: row r's scales (or mins) 0-3 and 4-7, one per byte.
+    const __m256i sc_lo = _mm256_and_si256(w0, six), mn_lo = _mm256_and_si256(w1, six);
+    const __m256i sc_hi = _mm256_or_si256(_mm256_and_si256(w2, nib),
+                                          _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(w0, 6), two), 4));
+    const __m256i mn_hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(w2, 4), nib),
+                                          _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(w1, 6), two), 4));
+    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
+    const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16)));
+    __m256i isum[N], msum[N];
+    for (int j = 0; j < N; ++j) {
+      // The mins meet the activations through their sums per 32 values, in pairs.
+      const __m128i s16 = _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a[j][i].bsums)),
+                                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[j][i].bsums + 8)));
+      const __m256i s = _mm256_broadcastsi128_si256(s16);
+      msum[j] = _mm256_madd_epi16(lane_bytes16<true>(mn_lo, 0), _mm256_shuffle_epi32(s, 0x00));
+      msum[j] = _mm256_add_epi32(msum[j], _mm256_madd_epi16(lane_bytes16<true>(mn_lo, 2), _mm256_shuffle_epi32(s, 0x55)));
+      msum[j] = _mm256_add_epi32(msum[j], _mm256_madd_epi16(lane_bytes16<true>(mn_hi, 0), _mm256_shuffle_epi32(s, 0xaa)));
+      msum[j] = _mm256_add_epi32(msum[j], _mm256_madd_epi16(lane_bytes16<true>(mn_hi, 2), _mm256_shuffle_epi32(s, 0xff)));
+      isum[j] = _mm256_setzero_si256();
+    }
+    // Unrolled so every shuffle pattern is a constant, not built in the loop.
+#pragma GCC unroll 4
+    for (int c = 0; c < 4; ++c) {
+      __m256i lo16[N], hi16[N];
+      for (int j = 0; j < N; ++j) lo16[j] = hi16[j] = _mm256_setzero_si256();
+      for (int k = 0; k < 8; ++k) {
+        const __m256i v = load32(b + 128 + 32 * (8 * c + k));
+        const __m256i lo = nibbles_low(v), hi = nibbles_high(v);
+        for (int j = 0; j < N; ++j) {
+          const int8_t* q = a[j][i].q + 64 * c + 4 * k;
+          lo16[j] = _mm256_add_epi16(lo16[j], _mm256_maddubs_epi16(lo, broadcast4(q)));
+          hi16[j] = _mm256_add_epi16(hi16[j], _mm256_maddubs_epi16(hi, broadcast4(q + 32)));
+        }
+      }
+      const __m256i scales = c < 2 ? sc_lo : sc_hi;
+      const __m256i s_lo = lane_bytes16<false>(scales, 2 * (c % 2)), s_hi = lane_bytes16<false>(scales, 2 * (c % 2) + 1);
+      for (int j = 0; j < N; ++j)
+        isum[j] = _mm256_add_epi32(isum[j],
+                                   _mm256_add_epi32(_mm256_madd_epi16(lo16[j], s_lo), _mm256_madd_epi16(hi16[j], s_hi)));
+    }
+    // Scales, then mins: the tiles' order, so the two layouts' results are the same floats.
+    for (int j = 0; j < N; ++j) {
+      const __m256 ad = _mm256_set1_ps(a[j][i].d);
+      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, ad), _mm256_cvtepi32_ps(isum[j]), acc[j]);
+      acc[j] = _mm256_fnmadd_ps(_mm256_mul_ps(dmin, ad), _mm256_cvtepi32_ps(msum[j]), acc[j]);
+    }
+  }
+  for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * kGroupRows, acc[j]);
+}
+
 template <int N>
 struct Q8 {
   static void run(const std::byte* g, const std::byte* const* a, int64_t c, float* o) { group_q8_0<N>(g, a, c, o); }
+};
+template <int N>
+struct Q4K {
+  static void run(const std::byte* g, const std::byte* const* a, int64_t c, float* o) {
+    for (int j = 0; j + 1 < N; j += 2) group_q4_k<2>(g, a + j, c, o + j * kGroupRows);
+    if constexpr (N % 2) group_q4_k<1>(g, a + N - 1, c, o + (N - 1) * kGroupRows);
+  }
 };
 template <DType T>
 struct Q45 {
@@ -121,7 +211,7 @@ struct Q45 {
   };
 };
 
-// Four tokens at most: their sums and accumulators stay in registers beside the pieces.
+// Four tokens at most (kMaxGroupActs): their sums and accumulators stay in registers.
 template <template <int> class K>
 void by_count(const std::byte* group, const std::byte* const* act, int n, int64_t cols, float* out) {
   switch (n) {
@@ -139,6 +229,7 @@ GroupDot group_dot_avx2(DType t) {
     case DType::q8_0: return by_count<Q8>;
     case DType::q5_0: return by_count<Q45<DType::q5_0>::K>;
     case DType::q4_0: return by_count<Q45<DType::q4_0>::K>;
+    case DType::q4_k: return by_count<Q4K>;
     default: return nullptr;
   }
 }

@@ -7,24 +7,25 @@
 namespace dsinfer::kernels {
 namespace {
 
-// The pieces a 32-value block is cut into: its f16 scale, then four-byte pieces (q5_0's
-// high bits, then the codes). Piece p of block i of the eight rows lies side by side:
-// eight scales, then eight times four bytes per piece.
-constexpr uint64_t kScaleBytes = 2, kPieceBytes = 4;
+// The pieces a block is cut into: its f16 header values (a scale; q4_k's scale and min
+// scale), then four-byte pieces (q5_0's high bits or q4_k's packed six-bit scales, then the
+// codes). Piece p of block i of the eight rows lies side by side: the eight rows' first f16,
+// their second, then eight times four bytes per piece.
+constexpr uint64_t kHalfBytes = 2, kPieceBytes = 4;
 
-uint64_t piece_offset(uint64_t p) { return p == 0 ? 0 : kGroupRows * (kScaleBytes + (p - 1) * kPieceBytes); }
-uint64_t piece_bytes(uint64_t p) { return p == 0 ? kScaleBytes : kPieceBytes; }
+uint64_t header_halves(DType t) { return t == DType::q4_k ? 2 : 1; }
 
-// Copies block i of row r (0..7) between the row layout and the group layout.
+// Copies one block of row r (0..7) between the row layout and the group layout.
 template <bool kToGroup>
-void move_block(uint64_t block_bytes, const std::byte* from, std::byte* to, int r) {
-  const uint64_t pieces = 1 + (block_bytes - kScaleBytes) / kPieceBytes;
-  uint64_t in_row = 0;
-  for (uint64_t p = 0; p < pieces; ++p) {
-    const uint64_t n = piece_bytes(p), in_group = piece_offset(p) + static_cast<uint64_t>(r) * n;
-    if constexpr (kToGroup) std::memcpy(to + in_group, from + in_row, n);
-    else std::memcpy(to + in_row, from + in_group, n);
+void move_block(uint64_t block_bytes, uint64_t halves, const std::byte* from, std::byte* to, int r) {
+  uint64_t in_row = 0, in_group = 0;
+  while (in_row < block_bytes) {
+    const uint64_t n = in_row < halves * kHalfBytes ? kHalfBytes : kPieceBytes;
+    const uint64_t at = in_group + static_cast<uint64_t>(r) * n;
+    if constexpr (kToGroup) std::memcpy(to + at, from + in_row, n);
+    else std::memcpy(to + in_row, from + at, n);
     in_row += n;
+    in_group += kGroupRows * n;
   }
 }
 
@@ -33,21 +34,21 @@ void move_block(uint64_t block_bytes, const std::byte* from, std::byte* to, int 
 bool has_group_kernel(DType t) { return group_dot(t) != nullptr; }
 
 void interleave_rows(DType t, const std::byte* src, uint64_t row_bytes, int64_t rows, std::byte* dst) {
-  const uint64_t bb = dtype_info(t).block_bytes, blocks = row_bytes / bb;
+  const uint64_t bb = dtype_info(t).block_bytes, blocks = row_bytes / bb, halves = header_halves(t);
   for (int64_t g = 0; g < rows / kGroupRows; ++g) {
     std::byte* group = dst + g * kGroupRows * row_bytes;
     for (int r = 0; r < kGroupRows; ++r) {
       const std::byte* row = src + (g * kGroupRows + r) * row_bytes;
-      for (uint64_t i = 0; i < blocks; ++i) move_block<true>(bb, row + i * bb, group + i * kGroupRows * bb, r);
+      for (uint64_t i = 0; i < blocks; ++i) move_block<true>(bb, halves, row + i * bb, group + i * kGroupRows * bb, r);
     }
   }
 }
 
 void deinterleave_row(const Matrix& w, int64_t r, std::byte* out) {
-  const uint64_t bb = dtype_info(w.dtype).block_bytes, blocks = w.row_bytes / bb;
+  const uint64_t bb = dtype_info(w.dtype).block_bytes, blocks = w.row_bytes / bb, halves = header_halves(w.dtype);
   const std::byte* group = w.data + (r / kGroupRows) * kGroupRows * w.row_bytes;
   for (uint64_t i = 0; i < blocks; ++i)
-    move_block<false>(bb, group + i * kGroupRows * bb, out + i * bb, static_cast<int>(r % kGroupRows));
+    move_block<false>(bb, halves, group + i * kGroupRows * bb, out + i * bb, static_cast<int>(r % kGroupRows));
 }
 
 GroupDot group_dot(DType t) { return cpu_features().avx2_fma() && cpu_features().f16c ? group_dot_avx2(t) : nullptr; }

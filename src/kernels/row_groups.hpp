@@ -1,10 +1,11 @@
 // Interleaved row groups: a weight layout made at load time (the bytes a file stores, moved,
-// none added or dropped) in which eight rows' blocks lie side by side. A 32-value block
-// (q8_0, q5_0, q4_0) is cut into its f16 scale and four-byte pieces (q5_0's high bits, then
-// the codes); block i of a group holds the eight rows' scales, then piece by piece the eight
-// rows' four bytes. q8_0's piece k is values 4k..4k+3; q4_0's and q5_0's piece k holds
-// values 4k..4k+3 in its low nibbles and 16+4k..16+4k+3 in its high ones, and q5_0's
-// high-bit piece gives each row one 32-bit lane. One broadcast of four activation bytes then
+// none added or dropped) in which eight rows' blocks lie side by side. A block is cut into
+// its f16 header values (q4_k has two: scale and min scale) and four-byte pieces (q5_0's
+// high bits or q4_k's packed scales, then the codes); block i of a group holds the eight
+// rows' header values, then piece by piece the eight rows' four bytes. q8_0's code piece k
+// is values 4k..4k+3; q4_0's and q5_0's holds values 4k..4k+3 in its low nibbles and
+// 16+4k.. in its high ones; q4_k's piece 8c+k holds values 64c+4k.. and 64c+32+4k.. So
+// q5_0's high bits and q4_k's three scale words give each row one 32-bit lane. One broadcast of four activation bytes then
 // multiplies all eight rows at once, and the eight rows' sums end in the eight lanes of one
 // vector: the tiles' fold of eight rows' lanes (about 40% of their work) is gone, and decode
 // reads one stream instead of eight. Measured on one core, q8_0 with 1536 columns in cache:
@@ -26,15 +27,16 @@ constexpr int kGroupRows = 8;
 // making).
 bool has_group_kernel(DType t);
 
-// Rewrites `rows` rows (a multiple of kGroupRows) of type t (q8_0, q5_0 or q4_0), row r at
+// Rewrites `rows` rows (a multiple of kGroupRows) of type t (q8_0, q5_0, q4_0, q4_k), row r at
 // src + r * row_bytes, into groups at dst (the same number of bytes).
 void interleave_rows(DType t, const std::byte* src, uint64_t row_bytes, int64_t rows, std::byte* dst);
 
 // Row r of an interleaved matrix back in the file's layout (row_bytes bytes at out).
 void deinterleave_row(const Matrix& w, int64_t r, std::byte* out);
 
-// Eight rows of one group (its first byte at `group`) times up to four activation rows:
-// out[j * kGroupRows + r] = row r . act[j], for j < n.
+// Eight rows of one group (its first byte at `group`) times up to kMaxGroupActs activation
+// rows: out[j * kGroupRows + r] = row r . act[j], for j < n.
+constexpr int kMaxGroupActs = 4;
 using GroupDot = void (*)(const std::byte* group, const std::byte* const* act, int n, int64_t cols, float* out);
 GroupDot group_dot_avx2(DType t);  // call only where cpu_features() has avx2, fma and f16c
 GroupDot group_dot(DType t);       // nullptr where this CPU has none
