@@ -19,39 +19,6 @@ inline __m256i broadcast4(const int8_t* p) {
   return _mm256_set1_epi32(four);
 }
 
-// Piece k's 32 bytes are four values of each of the eight rows, so one token's four values
-// broadcast to every lane meet all eight rows in one product; the int32 lanes are the rows'
-// sums as they come, and one multiply-add per block applies the eight rows' scales at once.
-template <int N>
-void group_q8_0(const std::byte* group, const std::byte* const* act, int64_t cols, float* out) {
-  constexpr uint32_t kBlock = kGroupRows * 34;
-  const ActBlock32* a[N];
-  __m256 acc[N];
-  for (int j = 0; j < N; ++j) {
-    a[j] = reinterpret_cast<const ActBlock32*>(act[j]);
-    acc[j] = _mm256_setzero_ps();
-  }
-  const __m256i ones16 = _mm256_set1_epi16(1);
-  for (int64_t i = 0; i < cols / 32; ++i) {
-    const uint8_t* b = u8(group) + i * kBlock;
-    prefetch_ahead<kBlock>(b);
-    __m256i isum[N];
-    for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
-    for (int k = 0; k < 8; ++k) {
-      const __m256i w = load32(b + 16 + 32 * k);
-      const __m256i w_abs = _mm256_sign_epi8(w, w);
-      for (int j = 0; j < N; ++j) {
-        const __m256i p = _mm256_maddubs_epi16(w_abs, _mm256_sign_epi8(broadcast4(a[j][i].q + 4 * k), w));
-        isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, ones16));
-      }
-    }
-    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
-    for (int j = 0; j < N; ++j)
-      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(a[j][i].d)), _mm256_cvtepi32_ps(isum[j]), acc[j]);
-  }
-  for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * kGroupRows, acc[j]);
-}
-
 // q5_0's fifth bits of values 4k..4k+3, as 0x10 in the bytes of each row's lane: byte k/2
 // of the lane's 32 bits copied to its four bytes, and one bit of it kept in each.
 inline __m256i fifth_bits(__m256i qh, int k) {
@@ -64,13 +31,17 @@ inline __m256i fifth_bits(__m256i qh, int k) {
   return _mm256_and_si256(set, _mm256_set1_epi8(0x10));
 }
 
-// q4_0 and q5_0: the unsigned codes multiply the activations directly (no sign juggling)
-// and the code offset (8 or 16) comes off in float through each activation block's scaled
-// sum: one multiply-add per token for all eight rows.
+// The 32-value types. q8_0's piece k is four values of each of the eight rows, so one
+// token's four values broadcast to every lane meet all eight rows in one product (signed
+// bytes: the weights' signs move onto the activations); the int32 lanes are the rows' sums
+// as they come, and one multiply-add per block applies the eight rows' scales at once.
+// q4_0's and q5_0's unsigned codes multiply the activations directly and the code offset
+// (8 or 16) comes off in float through each activation block's scaled sum: one
+// multiply-add per token for all eight rows.
 template <DType T, int N>
-void group_q4_5_0(const std::byte* group, const std::byte* const* act, int64_t cols, float* out) {
+void group32(const std::byte* group, const std::byte* const* act, int64_t cols, float* out) {
   constexpr bool five = T == DType::q5_0;
-  constexpr uint32_t kBlock = kGroupRows * (five ? 22 : 18);
+  constexpr uint32_t kBlock = kGroupRows * block32_bytes<T>;
   constexpr uint32_t kCodes = 16 + (five ? 32 : 0);
   const ActBlock32* a[N];
   __m256 acc[N];
@@ -82,26 +53,39 @@ void group_q4_5_0(const std::byte* group, const std::byte* const* act, int64_t c
   for (int64_t i = 0; i < cols / 32; ++i) {
     const uint8_t* b = u8(group) + i * kBlock;
     prefetch_ahead<kBlock>(b);
-    const __m256i qh = five ? load32(b + 16) : _mm256_setzero_si256();
     __m256i isum[N];
     for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
-    for (int k = 0; k < 4; ++k) {
-      const __m256i v = load32(b + kCodes + 32 * k);
-      __m256i lo = nibbles_low(v), hi = nibbles_high(v);
-      if constexpr (five) {
-        lo = _mm256_or_si256(lo, fifth_bits(qh, k));
-        hi = _mm256_or_si256(hi, fifth_bits(qh, k + 4));
+    if constexpr (T == DType::q8_0) {
+      for (int k = 0; k < 8; ++k) {
+        const __m256i w = load32(b + 16 + 32 * k);
+        const __m256i w_abs = _mm256_sign_epi8(w, w);
+        for (int j = 0; j < N; ++j) {
+          const __m256i p = _mm256_maddubs_epi16(w_abs, _mm256_sign_epi8(broadcast4(a[j][i].q + 4 * k), w));
+          isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, ones16));
+        }
       }
-      for (int j = 0; j < N; ++j) {
-        const __m256i p_lo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, broadcast4(a[j][i].q + 4 * k)), ones16);
-        const __m256i p_hi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, broadcast4(a[j][i].q + 16 + 4 * k)), ones16);
-        isum[j] = _mm256_add_epi32(isum[j], _mm256_add_epi32(p_lo, p_hi));
+    } else {
+      const __m256i qh = five ? load32(b + 16) : _mm256_setzero_si256();
+      for (int k = 0; k < 4; ++k) {
+        const __m256i v = load32(b + kCodes + 32 * k);
+        __m256i lo = nibbles_low(v), hi = nibbles_high(v);
+        if constexpr (five) {
+          lo = _mm256_or_si256(lo, fifth_bits(qh, k));
+          hi = _mm256_or_si256(hi, fifth_bits(qh, k + 4));
+        }
+        for (int j = 0; j < N; ++j) {
+          const __m256i p_lo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, broadcast4(a[j][i].q + 4 * k)), ones16);
+          const __m256i p_hi =
+              _mm256_madd_epi16(_mm256_maddubs_epi16(hi, broadcast4(a[j][i].q + 16 + 4 * k)), ones16);
+          isum[j] = _mm256_add_epi32(isum[j], _mm256_add_epi32(p_lo, p_hi));
+        }
       }
     }
     const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
     for (int j = 0; j < N; ++j) {
       acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(a[j][i].d)), _mm256_cvtepi32_ps(isum[j]), acc[j]);
-      acc[j] = _mm256_fnmadd_ps(d, _mm256_set1_ps(static_cast<float>(code_offset<T>) * a[j][i].s), acc[j]);
+      if constexpr (T != DType::q8_0)
+        acc[j] = _mm256_fnmadd_ps(d, _mm256_set1_ps(static_cast<float>(code_offset<T>) * a[j][i].s), acc[j]);
     }
   }
   for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * kGroupRows, acc[j]);
@@ -190,9 +174,12 @@ void group_q4_k(const std::byte* group, const std::byte* const* act, int64_t col
   for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * kGroupRows, acc[j]);
 }
 
-template <int N>
-struct Q8 {
-  static void run(const std::byte* g, const std::byte* const* a, int64_t c, float* o) { group_q8_0<N>(g, a, c, o); }
+template <DType T>
+struct G32 {
+  template <int N>
+  struct K {
+    static void run(const std::byte* g, const std::byte* const* a, int64_t c, float* o) { group32<T, N>(g, a, c, o); }
+  };
 };
 template <int N>
 struct Q4K {
@@ -200,15 +187,6 @@ struct Q4K {
     for (int j = 0; j + 1 < N; j += 2) group_q4_k<2>(g, a + j, c, o + j * kGroupRows);
     if constexpr (N % 2) group_q4_k<1>(g, a + N - 1, c, o + (N - 1) * kGroupRows);
   }
-};
-template <DType T>
-struct Q45 {
-  template <int N>
-  struct K {
-    static void run(const std::byte* g, const std::byte* const* a, int64_t c, float* o) {
-      group_q4_5_0<T, N>(g, a, c, o);
-    }
-  };
 };
 
 // Four tokens at most (kMaxGroupActs): their sums and accumulators stay in registers.
@@ -226,9 +204,9 @@ void by_count(const std::byte* group, const std::byte* const* act, int n, int64_
 
 GroupDot group_dot_avx2(DType t) {
   switch (t) {
-    case DType::q8_0: return by_count<Q8>;
-    case DType::q5_0: return by_count<Q45<DType::q5_0>::K>;
-    case DType::q4_0: return by_count<Q45<DType::q4_0>::K>;
+    case DType::q8_0: return by_count<G32<DType::q8_0>::K>;
+    case DType::q5_0: return by_count<G32<DType::q5_0>::K>;
+    case DType::q4_0: return by_count<G32<DType::q4_0>::K>;
     case DType::q4_k: return by_count<Q4K>;
     default: return nullptr;
   }
