@@ -37,7 +37,7 @@ const char* kUsage =
     "  bench --model PATH [-p 512] [-n 64] [--threads N] [--reps R] [--depth D] [--chunk C] [--json]\n"
     "        [--no-repack]     prefill and decode tokens/s beside the read bandwidth and sgemm\n"
     "                          peak measured in the same run (--depth: decode also at a D-token\n"
-    "                          context; --no-repack: keep q8_0 weights in the file's layout)\n"
+    "                          context; --no-repack: keep weights in the file's layout)\n"
     "  sample-gguf PATH        write a small synthetic GGUF file (a smoke test for info)\n"
     "  version                 print the library version\n";
 

@@ -20,8 +20,9 @@ namespace dsinfer {
 struct LoadOptions {
   int threads = 0;                       // compute threads; 0 = physical cores
   std::function<void(float)> progress;   // 0..1 while binding weights; may be empty
-  // Copy q8_0 matrices into the kernels' interleaved layout (faster prefill and decode)
-  // when the CPU has that kernel and the whole file fits in available memory; false keeps
+  // Copy q8_0, q5_0, q4_0 and q4_k matrices into the kernels' interleaved layout (faster
+  // prefill and decode) when the CPU has those kernels and the whole file fits in available
+  // memory; false keeps
   // every weight in the mapped file, read lazily and handed back to the page cache.
   bool repack = true;
 };
@@ -62,9 +63,8 @@ class Model {
   };
   TokenCost token_cost() const;
 
-  // The weights loading copied into the kernels' interleaved row layout (q8_0 matrices,
-  // when the CPU has the kernel and the file fits in available memory), and the time that
-  // took; zero when nothing was.
+  // The weights loading copied into the kernels' interleaved row layout (see
+  // LoadOptions::repack), and the time that took; zero when nothing was.
   struct Repacking {
     int64_t bytes = 0;
     double seconds = 0;

@@ -48,28 +48,29 @@ void run_rows(const MatmulTask& task, int64_t r0, int64_t r1) {
   }
   const std::byte* act[kTokensPerPass];
   float out[std::max(kMaxTileActs * kTileRows, kMaxGroupActs * kGroupRows)];
-  if (w.interleaved) {
-    // Units are whole groups: kRowsPerUnit is a multiple of kGroupRows, and so are the rows.
-    const GroupDot group = group_dot(w.dtype);
-    for (int64_t t0 = 0; t0 < task.n; t0 += kTokensPerPass) {
-      const int64_t t1 = std::min(task.n, t0 + kTokensPerPass);
-      for (int64_t t = t0; t < t1; ++t) act[t - t0] = task.x->row(f, x_row(t));
-      for (int64_t r = r0; r < r1; r += kGroupRows)
-        for (int64_t t = t0; t < t1; t += kMaxGroupActs) {
-          const int m = static_cast<int>(std::min<int64_t>(kMaxGroupActs, t1 - t));
-          group(w.row(r), act + (t - t0), m, w.cols, out);
-          for (int j = 0; j < m; ++j)
-            for (int k = 0; k < kGroupRows; ++k) task.y[(t + j) * task.ldy + r + k] = out[j * kGroupRows + k];
-        }
-    }
-    return;
-  }
-  const RowDot kernel = row_dot(w.dtype);
-  const RowTile tile = row_tile(w.dtype);
+  // out holds m tokens' results for the eight rows from r (tiles and groups alike).
+  static_assert(kTileRows == kGroupRows);
+  auto store_eight_rows = [&](int64_t t, int64_t r, int m) {
+    for (int j = 0; j < m; ++j)
+      for (int k = 0; k < kTileRows; ++k) task.y[(t + j) * task.ldy + r + k] = out[j * kTileRows + k];
+  };
+  const GroupDot group = w.interleaved ? group_dot(w.dtype) : nullptr;
+  const RowDot kernel = group ? nullptr : row_dot(w.dtype);
+  const RowTile tile = group ? nullptr : row_tile(w.dtype);
   for (int64_t t0 = 0; t0 < task.n; t0 += kTokensPerPass) {
     const int64_t t1 = std::min(task.n, t0 + kTokensPerPass);
     // Looked up once per pass, not per row: decode's one token is every row's.
     for (int64_t t = t0; t < t1; ++t) act[t - t0] = task.x->row(f, x_row(t));
+    if (group) {
+      // Units are whole groups: kRowsPerUnit is a multiple of kGroupRows, and so are the rows.
+      for (int64_t r = r0; r < r1; r += kGroupRows)
+        for (int64_t t = t0; t < t1; t += kMaxGroupActs) {
+          const int m = static_cast<int>(std::min<int64_t>(kMaxGroupActs, t1 - t));
+          group(w.row(r), act + (t - t0), m, w.cols, out);
+          store_eight_rows(t, r, m);
+        }
+      continue;
+    }
     int64_t r = r0;
     // Tiles only where a pass has two or more tokens. Decode streams the weights from
     // memory once, and eight rows read side by side as eight streams came in at about half
@@ -83,8 +84,7 @@ void run_rows(const MatmulTask& task, int64_t r0, int64_t r1) {
       for (int64_t t = t0; t < t1; t += kMaxTileActs) {
         const int m = static_cast<int>(std::min<int64_t>(kMaxTileActs, t1 - t));
         tile(w.row(r), w.row_bytes, t == t0 ? next : nullptr, act + (t - t0), m, w.cols, out);
-        for (int j = 0; j < m; ++j)
-          for (int k = 0; k < kTileRows; ++k) task.y[(t + j) * task.ldy + r + k] = out[j * kTileRows + k];
+        store_eight_rows(t, r, m);
       }
     }
     for (; r < r1; ++r) {

@@ -14,7 +14,6 @@
 #include "kernels/matmul.hpp"
 #include "kernels/matvec.hpp"
 #include "kernels/ops.hpp"
-#include "kernels/row_groups.hpp"
 #include "model/deepseek2_weights.hpp"
 #include "model/dense.hpp"
 #include "model/feed_forward.hpp"
@@ -82,11 +81,11 @@ namespace {
 // Repacked weights live in memory this process owns, which (without swap) cannot be handed
 // back the way a mapped file's pages can: repack only when the whole file fits in what the
 // machine can still give, with a GiB to spare. A file larger than that keeps reading its
-// experts through the page cache. Only GGUF files carry the types the groups are made for.
+// experts through the page cache. Only GGUF files carry the types the groups are made for;
+// the binder checks each matrix's type against this CPU's group kernels.
 bool regroup_fits(const TensorSource& src) {
   const auto* gguf = dynamic_cast<const GgufSource*>(&src);
-  if (!gguf || !kernels::has_group_kernel(DType::q8_0)) return false;
-  return gguf->file().file()->size() + (uint64_t{1} << 30) <= available_memory_bytes();
+  return gguf && gguf->file().file()->size() + (uint64_t{1} << 30) <= available_memory_bytes();
 }
 
 // Validates, binds weights and starts the pool: the part of loading both formats share.

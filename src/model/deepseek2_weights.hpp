@@ -52,7 +52,7 @@ struct Deepseek2Weights {
 };
 
 // Binds every tensor, checking its shape against the config; errors name the tensor.
-// `regroup` (or null): the pool that repacks q8_0 matrices into interleaved row groups.
+// `regroup` (or null): the pool that repacks matrices into interleaved row groups.
 // `progress` (may be empty) receives the fraction of layers bound.
 Deepseek2Weights bind_deepseek2_weights(const ModelConfig& cfg, const TensorSource& src, int64_t fp8_block,
                                         ThreadPool* regroup, const std::function<void(float)>& progress);
