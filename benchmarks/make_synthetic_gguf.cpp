@@ -6,10 +6,11 @@
 // for ffn_down in the layers llama.cpp gives more bits (first and last eighth, every third
 // between); matrices whose width is not a multiple of 256 (the 1408-wide expert down
 // projections, the 10944-wide dense one) fall back to q5_0, or q8_0 where q6_k was due.
+// q5_k_m is the same mix with q5_k, whose fallback is q5_1.
 // --shape picks DeepSeek-V2-Lite (default) or an R1-Distill dense shape (Qwen2.5-1.5B, Llama-3.1-8B).
 // A placeholder byte-level tokenizer fills the vocabulary so that llama.cpp loads the files too.
 //   make_synthetic_gguf OUT.gguf [--shape v2-lite|qwen2-1.5b|llama-8b] [--layers N]
-//                      [--type q8_0|q4_k_m|f16|bf16] [--seed S]
+//                      [--type q8_0|q4_k_m|q5_k_m|f16|bf16] [--seed S]
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -115,7 +116,7 @@ void add_dense(GgufWriter& w, Rng& rng, const DenseShape& d, int64_t layers,
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr, "usage: make_synthetic_gguf OUT.gguf [--shape v2-lite|qwen2-1.5b|llama-8b] [--layers N] "
-                         "[--type q8_0|q4_k_m|f16|bf16] [--seed S]\n");
+                         "[--type q8_0|q4_k_m|q5_k_m|f16|bf16] [--seed S]\n");
     return 2;
   }
   std::string out = argv[1], type_name = "q8_0", shape = "v2-lite";
@@ -133,12 +134,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (layers < 0) layers = dense ? dense->layers : 27;
-  const bool mix = type_name == "q4_k_m";
+  const bool mix = type_name == "q4_k_m" || type_name == "q5_k_m";
+  const bool mix5 = type_name == "q5_k_m";
   if (!mix && type_name != "q8_0" && type_name != "f16" && type_name != "bf16") {
     std::fprintf(stderr, "make_synthetic_gguf: unknown --type %s\n", type_name.c_str());
     return 2;
   }
-  const DType wt = mix ? DType::q4_k : type_name == "f16" ? DType::f16 : type_name == "bf16" ? DType::bf16 : DType::q8_0;
+  const DType wt = mix ? (mix5 ? DType::q5_k : DType::q4_k) : type_name == "f16" ? DType::f16 : type_name == "bf16" ? DType::bf16 : DType::q8_0;
   const int64_t H = 2048, NH = 16, NOPE = 128, ROPE = 64, V_DIM = 128, KVR = 512, E = 64, K = 6, NS = 2, F = 1408,
                 DENSE = 10944, VOCAB = 102400;
   Rng rng{seed * 0x9e3779b97f4a7c15ull + 1};
@@ -178,8 +180,8 @@ int main(int argc, char** argv) {
   // The type a matrix gets: `more_bits` marks the tensors Q4_K_M gives q6_k.
   auto type_for = [&](int64_t cols, bool more_bits) {
     if (!mix) return wt;
-    if (cols % 256 != 0) return more_bits ? DType::q8_0 : DType::q5_0;
-    return more_bits ? DType::q6_k : DType::q4_k;
+    if (cols % 256 != 0) return more_bits ? DType::q8_0 : mix5 ? DType::q5_1 : DType::q5_0;
+    return more_bits ? DType::q6_k : wt;
   };
   auto more_bits_layer = [&](int64_t l) { return l < layers / 8 || l >= 7 * layers / 8 || (l - layers / 8) % 3 == 2; };
   auto mat = [&](const std::string& name, std::vector<int64_t> shape, bool more_bits = false) {

@@ -2,6 +2,7 @@
 // (tests/reference/gen_quant_fixtures.py); values must match bit for bit.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -100,6 +101,28 @@ TEST_CASE("q8_0 quantization round-trips within half a step", "[quantize]") {
     for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(x[b * 32 + j]));
     const float step = amax / 127.0f;
     for (int j = 0; j < 32; ++j) CHECK(std::fabs(y[b * 32 + j] - x[b * 32 + j]) <= 0.5f * step * 1.01f + 1e-7f);
+  }
+}
+
+TEST_CASE("q4_1 / q5_1 quantization round-trips within half a step", "[quantize]") {
+  std::mt19937 rng(4);
+  std::normal_distribution<float> nd(0.5f, 1.0f);  // off-centre: the minimum matters
+  std::vector<float> x(32 * 64);
+  for (auto& v : x) v = nd(rng);
+  for (int j = 32; j < 64; ++j) x[j] = 0.0f;  // a constant block decodes to itself
+  for (DType t : {DType::q4_1, DType::q5_1}) {
+    const float levels = t == DType::q4_1 ? 15.0f : 31.0f;
+    const auto q = quantize(t, x);
+    REQUIRE(q.size() == x.size() / 32 * dtype_info(t).block_bytes);
+    std::vector<float> y(x.size());
+    dequantize_row(t, q.data(), y.data(), static_cast<int64_t>(y.size()));
+    for (size_t b = 0; b < x.size() / 32; ++b) {
+      const float* xb = &x[b * 32];
+      const float lo = *std::min_element(xb, xb + 32), hi = *std::max_element(xb, xb + 32);
+      // Half a step, plus the f16 rounding of the scale (over 31 steps) and of the minimum.
+      const float step = (hi - lo) / levels, slack = 0.5f * step + 32 * step / 1024 + std::fabs(lo) / 1024 + 1e-7f;
+      for (int j = 0; j < 32; ++j) CHECK(std::fabs(y[b * 32 + j] - xb[j]) <= slack);
+    }
   }
 }
 

@@ -43,8 +43,8 @@ TEST_CASE("dot_f32: AVX2 agrees with the portable kernel at every length", "[ker
 
 namespace {
 
-const DType kKernelTypes[] = {DType::q8_0, DType::q4_0, DType::q5_0, DType::q4_k, DType::q5_k,
-                              DType::q6_k, DType::f16,  DType::bf16, DType::f32};
+const DType kKernelTypes[] = {DType::q8_0, DType::q4_0, DType::q5_0, DType::q4_1, DType::q5_1, DType::q4_k,
+                              DType::q5_k, DType::q6_k, DType::f16,  DType::bf16, DType::f32};
 
 std::vector<float> normal_values(size_t n, uint32_t seed) {
   std::mt19937 rng(seed);
@@ -73,6 +73,7 @@ std::vector<double> dequantized_acts(kernels::ActFormat f, const std::byte* row,
 
 TEST_CASE("quantizers round-trip through the independent decoders within each type's error", "[kernels][quantize]") {
   const std::pair<DType, double> bounds[] = {{DType::q8_0, 0.01}, {DType::q4_0, 0.15}, {DType::q5_0, 0.075},
+                                             {DType::q4_1, 0.15}, {DType::q5_1, 0.075},
                                              {DType::q4_k, 0.15}, {DType::q5_k, 0.075}, {DType::q6_k, 0.035}};
   const auto x = normal_values(4096, 5);
   for (auto [type, bound] : bounds) {
@@ -276,12 +277,12 @@ TEST_CASE("matmul: batched tasks with gathered rows equal row-by-row products, f
 
 TEST_CASE("interleaved row groups: the same products as the rows they were made from", "[kernels][row_groups]") {
   const int64_t rows = 48, cols = 1536;
-  for (DType type : {DType::q8_0, DType::q5_0, DType::q4_0, DType::q4_k}) {
+  for (DType type : {DType::q8_0, DType::q5_0, DType::q4_0, DType::q4_1, DType::q5_1, DType::q4_k, DType::q5_k}) {
     // Quantized normal values, then raw code bytes: every bit pattern, q8_0's -128 included,
     // which no quantizer writes but a file may hold (the kernel's sign trick must take it).
     for (int raw = 0; raw < 2; ++raw) {
       std::vector<std::byte> w = quantize(type, normal_values(static_cast<size_t>(rows * cols), 31));
-      const size_t bb = dtype_info(type).block_bytes, header = type == DType::q4_k ? 4 : 2;
+      const size_t bb = dtype_info(type).block_bytes, header = type == DType::q4_k || type == DType::q5_k || type == DType::q4_1 || type == DType::q5_1 ? 4 : 2;
       if (raw) {
         std::mt19937 rng(5);
         for (size_t i = 0; i < w.size(); ++i)

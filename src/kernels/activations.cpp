@@ -12,7 +12,9 @@ ActFormat act_format(DType t) {
   switch (t) {
     case DType::q8_0:
     case DType::q4_0:
-    case DType::q5_0: return ActFormat::q8_32;
+    case DType::q5_0:
+    case DType::q4_1:
+    case DType::q5_1: return ActFormat::q8_32;
     case DType::q4_k:
     case DType::q5_k:
     case DType::q6_k: return ActFormat::q8_256;

@@ -84,24 +84,33 @@ inline __m256i nibbles32(const uint8_t* p) {
   return nibbles_low(_mm256_srlv_epi32(v, _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4)));
 }
 
-// The stored codes of a q4_0 (0..15) or q5_0 (0..31) block, before their offset (8 or 16)
-// is taken off.
-template <DType T>
-inline __m256i unpack32_codes(const uint8_t* b) {
-  if constexpr (T == DType::q4_0) {
-    return nibbles32(b + 2);
-  } else {
-    static_assert(T == DType::q5_0);
-    uint32_t qh;
-    std::memcpy(&qh, b + 2, 4);
-    return _mm256_or_si256(nibbles32(b + 6), _mm256_and_si256(bits_to_bytes(qh), _mm256_set1_epi8(0x10)));
-  }
-}
 template <DType T>
 constexpr int code_offset = T == DType::q4_0 ? 8 : T == DType::q5_0 ? 16 : 0;
+// q4_1 and q5_1 store a minimum beside the scale (value = d * q + m) instead of an offset.
 template <DType T>
-constexpr uint32_t block32_bytes = T == DType::q8_0 ? 34 : T == DType::q4_0 ? 18 : 22;
+constexpr bool has_min = T == DType::q4_1 || T == DType::q5_1;
+template <DType T>
+constexpr bool five_bit = T == DType::q5_0 || T == DType::q5_1;
+template <DType T>
+constexpr uint32_t block32_bytes = T == DType::q8_0   ? 34
+                                   : T == DType::q4_0 ? 18
+                                   : T == DType::q4_1 ? 20
+                                   : T == DType::q5_0 ? 22
+                                                      : 24;
 
+// The stored codes of a q4_0 / q4_1 (0..15) or q5_0 / q5_1 (0..31) block, before the
+// _0 types' offset (8 or 16) is taken off. The _1 types' header has one f16 more.
+template <DType T>
+inline __m256i unpack32_codes(const uint8_t* b) {
+  constexpr int head = has_min<T> ? 4 : 2;
+  if constexpr (!five_bit<T>) {
+    return nibbles32(b + head);
+  } else {
+    uint32_t qh;
+    std::memcpy(&qh, b + head, 4);
+    return _mm256_or_si256(nibbles32(b + head + 4), _mm256_and_si256(bits_to_bytes(qh), _mm256_set1_epi8(0x10)));
+  }
+}
 // The eight 6-bit scales and mins of a q4_k / q5_k super-block, from their 12 bytes: the
 // low six bits of bytes 0-7 hold scales and mins 0-3; bytes 8-11 hold the low nibbles of
 // scales and mins 4-7, whose top two bits sit in the spare top bits of bytes 0-7.

@@ -16,7 +16,8 @@ namespace {
 using namespace avx2;
 
 // q8_0 multiplies signed bytes; q4_0 and q5_0 multiply their unsigned codes and take the
-// code offset off once per block through the activation block's scaled sum.
+// code offset off once per block through the activation block's scaled sum, through which
+// q4_1's and q5_1's minimum comes in too.
 template <DType T, int N>
 void dot32(const std::byte* w, const std::byte* const* act, int64_t cols, float* out) {
   constexpr uint32_t bb = block32_bytes<T>;
@@ -43,11 +44,12 @@ void dot32(const std::byte* w, const std::byte* const* act, int64_t cols, float*
       for (int j = 0; j < N; ++j) {
         const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(q, load32(a[j][i].q)), ones16);
         acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * a[j][i].d), _mm256_cvtepi32_ps(p), acc[j]);
-        offset[j] += d * a[j][i].s;
+        offset[j] += (has_min<T> ? f16(b + 2) : d) * a[j][i].s;
       }
     }
   }
-  for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]) - static_cast<float>(code_offset<T>) * offset[j];
+  for (int j = 0; j < N; ++j)
+    out[j] = hsum(acc[j]) + (has_min<T> ? 1.0f : -static_cast<float>(code_offset<T>)) * offset[j];
 }
 
 // q4_k and q5_k: eight 32-value groups, value = d * scale * q - dmin * min.
@@ -179,6 +181,8 @@ RowDot row_dot_avx2(DType t) {
     case DType::q8_0: return by_count<D32<DType::q8_0>::K>;
     case DType::q4_0: return by_count<D32<DType::q4_0>::K>;
     case DType::q5_0: return by_count<D32<DType::q5_0>::K>;
+    case DType::q4_1: return by_count<D32<DType::q4_1>::K>;
+    case DType::q5_1: return by_count<D32<DType::q5_1>::K>;
     case DType::q4_k: return by_count<D45<DType::q4_k>::K>;
     case DType::q5_k: return by_count<D45<DType::q5_k>::K>;
     case DType::q6_k: return by_count<D6>;

@@ -15,22 +15,25 @@ using blocks::read_f16;
 
 const uint8_t* bytes(const std::byte* p) { return reinterpret_cast<const uint8_t*>(p); }
 
-// Signed values of one 32-value block of q8_0 / q4_0 / q5_0, and its scale.
-float unpack32(DType t, const uint8_t* b, int8_t* w) {
+// The integer values q of one 32-value block and its scale d and minimum m: value = d * q + m
+// (q signed with m = 0 for q8_0 / q4_0 / q5_0; unsigned codes with the block's m for q4_1 /
+// q5_1). Four- and five-bit codes: low nibbles are values 0-15, high nibbles 16-31, five-bit
+// types' 32 high bits follow the f16 header.
+float unpack32(DType t, const uint8_t* b, int8_t* w, float* m) {
+  *m = 0.0f;
   if (t == DType::q8_0) {
     for (int j = 0; j < 32; ++j) w[j] = static_cast<int8_t>(b[2 + j]);
-  } else if (t == DType::q4_0) {
-    for (int j = 0; j < 16; ++j) {
-      w[j] = static_cast<int8_t>((b[2 + j] & 0xf) - 8);
-      w[j + 16] = static_cast<int8_t>((b[2 + j] >> 4) - 8);
-    }
-  } else {  // q5_0: f16 d, 32 high bits, 16 bytes of nibbles
-    const uint32_t qh = blocks::read_u32(b + 2);
-    for (int j = 0; j < 16; ++j) {
-      w[j] = static_cast<int8_t>(((b[6 + j] & 0xf) | (((qh >> j) & 1) << 4)) - 16);
-      w[j + 16] = static_cast<int8_t>(((b[6 + j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - 16);
-    }
+    return read_f16(b);
   }
+  const bool with_min = t == DType::q4_1 || t == DType::q5_1, five = t == DType::q5_0 || t == DType::q5_1;
+  const int head = with_min ? 4 : 2, offset = with_min ? 0 : five ? 16 : 8;
+  const uint32_t qh = five ? blocks::read_u32(b + head) : 0;
+  const uint8_t* qs = b + head + (five ? 4 : 0);
+  for (int j = 0; j < 16; ++j) {
+    w[j] = static_cast<int8_t>(((qs[j] & 0xf) | (((qh >> j) & 1) << 4)) - offset);
+    w[j + 16] = static_cast<int8_t>(((qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - offset);
+  }
+  if (with_min) *m = read_f16(b + 2);
   return read_f16(b);
 }
 
@@ -40,12 +43,14 @@ void dot32(const std::byte* w, const std::byte* const* act, int n, int64_t cols,
   for (int j = 0; j < n; ++j) out[j] = 0.0f;
   int8_t q[32];
   for (int64_t i = 0; i < cols / 32; ++i) {
-    const float d = unpack32(T, bytes(w) + i * bb, q);
+    float m;
+    const float d = unpack32(T, bytes(w) + i * bb, q, &m);
     for (int j = 0; j < n; ++j) {
       const ActBlock32& a = reinterpret_cast<const ActBlock32*>(act[j])[i];
       int s = 0;
       for (int k = 0; k < 32; ++k) s += q[k] * a.q[k];
       out[j] += d * a.d * static_cast<float>(s);
+      if (m != 0.0f) out[j] += m * a.s;  // the minimum times the block's activation sum
     }
   }
 }
@@ -163,6 +168,8 @@ RowDot row_dot_portable(DType t) {
     case DType::q8_0: return dot32<DType::q8_0>;
     case DType::q4_0: return dot32<DType::q4_0>;
     case DType::q5_0: return dot32<DType::q5_0>;
+    case DType::q4_1: return dot32<DType::q4_1>;
+    case DType::q5_1: return dot32<DType::q5_1>;
     case DType::q4_k: return dot256<DType::q4_k>;
     case DType::q5_k: return dot256<DType::q5_k>;
     case DType::q6_k: return dot256<DType::q6_k>;

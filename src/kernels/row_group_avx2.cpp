@@ -35,14 +35,15 @@ inline __m256i fifth_bits(__m256i qh, int k) {
 // token's four values broadcast to every lane meet all eight rows in one product (signed
 // bytes: the weights' signs move onto the activations); the int32 lanes are the rows' sums
 // as they come, and one multiply-add per block applies the eight rows' scales at once.
-// q4_0's and q5_0's unsigned codes multiply the activations directly and the code offset
-// (8 or 16) comes off in float through each activation block's scaled sum: one
-// multiply-add per token for all eight rows.
+// The four- and five-bit types' unsigned codes multiply the activations directly; the _0
+// types' code offset (8 or 16) comes off, and the _1 types' minimum comes in, in float
+// through each activation block's scaled sum: one multiply-add per token for all eight rows.
 template <DType T, int N>
 void group32(const std::byte* group, const std::byte* const* act, int64_t cols, float* out) {
-  constexpr bool five = T == DType::q5_0;
+  constexpr bool five = five_bit<T>;
   constexpr uint32_t kBlock = kGroupRows * block32_bytes<T>;
-  constexpr uint32_t kCodes = 16 + (five ? 32 : 0);
+  constexpr uint32_t kHead = has_min<T> ? 32 : 16;  // the eight rows' f16 scales (and minimums)
+  constexpr uint32_t kCodes = kHead + (five ? 32 : 0);
   const ActBlock32* a[N];
   __m256 acc[N];
   for (int j = 0; j < N; ++j) {
@@ -65,7 +66,7 @@ void group32(const std::byte* group, const std::byte* const* act, int64_t cols, 
         }
       }
     } else {
-      const __m256i qh = five ? load32(b + 16) : _mm256_setzero_si256();
+      const __m256i qh = five ? load32(b + kHead) : _mm256_setzero_si256();
       for (int k = 0; k < 4; ++k) {
         const __m256i v = load32(b + kCodes + 32 * k);
         __m256i lo = nibbles_low(v), hi = nibbles_high(v);
@@ -84,7 +85,10 @@ void group32(const std::byte* group, const std::byte* const* act, int64_t cols, 
     const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
     for (int j = 0; j < N; ++j) {
       acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(a[j][i].d)), _mm256_cvtepi32_ps(isum[j]), acc[j]);
-      if constexpr (T != DType::q8_0)
+      if constexpr (has_min<T>)
+        acc[j] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16))),
+                                 _mm256_set1_ps(a[j][i].s), acc[j]);
+      else if constexpr (T != DType::q8_0)
         acc[j] = _mm256_fnmadd_ps(d, _mm256_set1_ps(static_cast<float>(code_offset<T>) * a[j][i].s), acc[j]);
     }
   }
@@ -102,17 +106,22 @@ inline __m256i lane_bytes16(__m256i v, int b) {
   return _mm256_shuffle_epi8(v, pick);
 }
 
-// q4_k: eight 32-value sub-blocks per 256, value = d * scale * q - dmin * min. Eight
-// pieces of one sub-block summed in int16 cannot overflow (15 * 127 * 2 * 8 < 2^15), so the
-// sub-block's six-bit scale, as each row's int16 pair, applies with one madd; the three
-// packed scale words of the eight rows unpack in eight-lane vectors, the way the one-row
-// kernel unpacks one row's. Two tokens at most per call: more spilled their sums (and
-// unpacking a block once into L1 for eight tokens measured no faster for prefill and
-// slower for decode).
-template <int N>
-void group_q4_k(const std::byte* group, const std::byte* const* act, int64_t cols, float* out) {
+// q4_k and q5_k: eight 32-value sub-blocks per 256, value = d * scale * q - dmin * min.
+// Pieces of one sub-block are summed in int16 before its six-bit scale, as each row's int16
+// pair, applies with one madd: eight of them for four-bit codes (15 * 127 * 2 * 8 < 2^15),
+// four for five-bit ones (31 * 127 * 2 * 4 < 2^15). The three packed scale words of the
+// eight rows unpack in eight-lane vectors, the way the one-row kernel unpacks one row's.
+// q5_k's high bits: piece k of its 32-byte qh holds, for values 4k.. of every 64-value
+// chunk c, bit 2c (low nibbles) and 2c + 1 (high ones), shifted here to the code's bit 4.
+// Two tokens at most per call: more spilled their sums (and unpacking a block once into L1
+// for eight tokens measured no faster for prefill and slower for decode).
+template <DType T, int N>
+void group_q45_k(const std::byte* group, const std::byte* const* act, int64_t cols, float* out) {
   static_assert(N <= 2);
-  constexpr uint32_t kBlock = kGroupRows * 144;
+  constexpr bool five = T == DType::q5_k;
+  constexpr uint32_t kBlock = kGroupRows * (five ? 176 : 144);
+  constexpr uint32_t kHigh = 128, kCodes = five ? 384 : 128;  // where qh and the codes start
+  constexpr int kRun = five ? 4 : 8;
   const ActBlock256* a[N];
   __m256 acc[N];
   for (int j = 0; j < N; ++j) {
@@ -120,6 +129,11 @@ void group_q4_k(const std::byte* group, const std::byte* const* act, int64_t col
     acc[j] = _mm256_setzero_ps();
   }
   const __m256i six = _mm256_set1_epi8(0x3f), nib = _mm256_set1_epi8(0x0f), two = _mm256_set1_epi8(0x03);
+  const __m256i bit4 = _mm256_set1_epi8(0x10);
+  // Bit `from` of each byte moved to bit 4 (16-bit shifts: the mask keeps the byte's own bit).
+  auto to_bit4 = [&](__m256i h, int from) {
+    return _mm256_and_si256(from <= 4 ? _mm256_slli_epi16(h, 4 - from) : _mm256_srli_epi16(h, from - 4), bit4);
+  };
   for (int64_t i = 0; i < cols / 256; ++i) {
     const uint8_t* b = u8(group) + i * kBlock;
     prefetch_ahead<kBlock>(b);
@@ -144,25 +158,33 @@ void group_q4_k(const std::byte* group, const std::byte* const* act, int64_t col
       msum[j] = _mm256_add_epi32(msum[j], _mm256_madd_epi16(lane_bytes16<true>(mn_hi, 2), _mm256_shuffle_epi32(s, 0xff)));
       isum[j] = _mm256_setzero_si256();
     }
-    // Unrolled so every shuffle pattern is a constant, not built in the loop.
+    // Unrolled so every shuffle pattern and shift is a constant, not built in the loop.
 #pragma GCC unroll 4
     for (int c = 0; c < 4; ++c) {
-      __m256i lo16[N], hi16[N];
-      for (int j = 0; j < N; ++j) lo16[j] = hi16[j] = _mm256_setzero_si256();
-      for (int k = 0; k < 8; ++k) {
-        const __m256i v = load32(b + 128 + 32 * (8 * c + k));
-        const __m256i lo = nibbles_low(v), hi = nibbles_high(v);
-        for (int j = 0; j < N; ++j) {
-          const int8_t* q = a[j][i].q + 64 * c + 4 * k;
-          lo16[j] = _mm256_add_epi16(lo16[j], _mm256_maddubs_epi16(lo, broadcast4(q)));
-          hi16[j] = _mm256_add_epi16(hi16[j], _mm256_maddubs_epi16(hi, broadcast4(q + 32)));
-        }
-      }
       const __m256i scales = c < 2 ? sc_lo : sc_hi;
       const __m256i s_lo = lane_bytes16<false>(scales, 2 * (c % 2)), s_hi = lane_bytes16<false>(scales, 2 * (c % 2) + 1);
-      for (int j = 0; j < N; ++j)
-        isum[j] = _mm256_add_epi32(isum[j],
-                                   _mm256_add_epi32(_mm256_madd_epi16(lo16[j], s_lo), _mm256_madd_epi16(hi16[j], s_hi)));
+#pragma GCC unroll 2
+      for (int k0 = 0; k0 < 8; k0 += kRun) {
+        __m256i lo16[N], hi16[N];
+        for (int j = 0; j < N; ++j) lo16[j] = hi16[j] = _mm256_setzero_si256();
+        for (int k = k0; k < k0 + kRun; ++k) {
+          const __m256i v = load32(b + kCodes + 32 * (8 * c + k));
+          __m256i lo = nibbles_low(v), hi = nibbles_high(v);
+          if constexpr (five) {
+            const __m256i h = load32(b + kHigh + 32 * k);
+            lo = _mm256_or_si256(lo, to_bit4(h, 2 * c));
+            hi = _mm256_or_si256(hi, to_bit4(h, 2 * c + 1));
+          }
+          for (int j = 0; j < N; ++j) {
+            const int8_t* q = a[j][i].q + 64 * c + 4 * k;
+            lo16[j] = _mm256_add_epi16(lo16[j], _mm256_maddubs_epi16(lo, broadcast4(q)));
+            hi16[j] = _mm256_add_epi16(hi16[j], _mm256_maddubs_epi16(hi, broadcast4(q + 32)));
+          }
+        }
+        for (int j = 0; j < N; ++j)
+          isum[j] = _mm256_add_epi32(
+              isum[j], _mm256_add_epi32(_mm256_madd_epi16(lo16[j], s_lo), _mm256_madd_epi16(hi16[j], s_hi)));
+      }
     }
     // Scales, then mins: the tiles' order, so the two layouts' results are the same floats.
     for (int j = 0; j < N; ++j) {
@@ -181,12 +203,15 @@ struct G32 {
     static void run(const std::byte* g, const std::byte* const* a, int64_t c, float* o) { group32<T, N>(g, a, c, o); }
   };
 };
-template <int N>
-struct Q4K {
-  static void run(const std::byte* g, const std::byte* const* a, int64_t c, float* o) {
-    for (int j = 0; j + 1 < N; j += 2) group_q4_k<2>(g, a + j, c, o + j * kGroupRows);
-    if constexpr (N % 2) group_q4_k<1>(g, a + N - 1, c, o + (N - 1) * kGroupRows);
-  }
+template <DType T>
+struct Q45K {
+  template <int N>
+  struct K {
+    static void run(const std::byte* g, const std::byte* const* a, int64_t c, float* o) {
+      for (int j = 0; j + 1 < N; j += 2) group_q45_k<T, 2>(g, a + j, c, o + j * kGroupRows);
+      if constexpr (N % 2) group_q45_k<T, 1>(g, a + N - 1, c, o + (N - 1) * kGroupRows);
+    }
+  };
 };
 
 // Four tokens at most (kMaxGroupActs): their sums and accumulators stay in registers.
@@ -207,7 +232,10 @@ GroupDot group_dot_avx2(DType t) {
     case DType::q8_0: return by_count<G32<DType::q8_0>::K>;
     case DType::q5_0: return by_count<G32<DType::q5_0>::K>;
     case DType::q4_0: return by_count<G32<DType::q4_0>::K>;
-    case DType::q4_k: return by_count<Q4K>;
+    case DType::q4_1: return by_count<G32<DType::q4_1>::K>;
+    case DType::q5_1: return by_count<G32<DType::q5_1>::K>;
+    case DType::q4_k: return by_count<Q45K<DType::q4_k>::K>;
+    case DType::q5_k: return by_count<Q45K<DType::q5_k>::K>;
     default: return nullptr;
   }
 }

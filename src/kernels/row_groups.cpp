@@ -13,7 +13,9 @@ namespace {
 // their second, then eight times four bytes per piece.
 constexpr uint64_t kHalfBytes = 2, kPieceBytes = 4;
 
-uint64_t header_halves(DType t) { return t == DType::q4_k ? 2 : 1; }
+uint64_t header_halves(DType t) {
+  return t == DType::q4_k || t == DType::q5_k || t == DType::q4_1 || t == DType::q5_1 ? 2 : 1;
+}
 
 // Copies one block of row r (0..7) between the row layout and the group layout.
 template <bool kToGroup>

@@ -1,11 +1,13 @@
 // Interleaved row groups: a weight layout made at load time (the bytes a file stores, moved,
 // none added or dropped) in which eight rows' blocks lie side by side. A block is cut into
-// its f16 header values (q4_k has two: scale and min scale) and four-byte pieces (q5_0's
-// high bits or q4_k's packed scales, then the codes); block i of a group holds the eight
-// rows' header values, then piece by piece the eight rows' four bytes. q8_0's code piece k
-// is values 4k..4k+3; q4_0's and q5_0's holds values 4k..4k+3 in its low nibbles and
-// 16+4k.. in its high ones; q4_k's piece 8c+k holds values 64c+4k.. and 64c+32+4k.. So
-// q5_0's high bits and q4_k's three scale words give each row one 32-bit lane. One broadcast of four activation bytes then
+// its f16 header values (q4_1, q5_1, q4_k and q5_k have two: a scale and a minimum or min
+// scale) and four-byte pieces (the five-bit types' high bits, q4_k's and q5_k's packed
+// scales, then the codes); block i of a group holds the eight rows' header values, then
+// piece by piece the eight rows' four bytes. q8_0's code piece k is values 4k..4k+3; the
+// 32-value four- and five-bit types' holds values 4k..4k+3 in its low nibbles and 16+4k..
+// in its high ones; q4_k's and q5_k's piece 8c+k holds values 64c+4k.. and 64c+32+4k.., and
+// q5_k's high-bit piece k their fifth bits (bits 2c and 2c+1). So q5_0's high bits and the
+// k-quants' scale words give each row one 32-bit lane. One broadcast of four activation bytes then
 // multiplies all eight rows at once, and the eight rows' sums end in the eight lanes of one
 // vector: the tiles' fold of eight rows' lanes (about 40% of their work) is gone, and decode
 // reads one stream instead of eight. Measured on one core, q8_0 with 1536 columns in cache:
@@ -27,7 +29,7 @@ constexpr int kGroupRows = 8;
 // making).
 bool has_group_kernel(DType t);
 
-// Rewrites `rows` rows (a multiple of kGroupRows) of type t (q8_0, q5_0, q4_0, q4_k), row r at
+// Rewrites `rows` rows (a multiple of kGroupRows) of type t (one with a group kernel), row r at
 // src + r * row_bytes, into groups at dst (the same number of bytes).
 void interleave_rows(DType t, const std::byte* src, uint64_t row_bytes, int64_t rows, std::byte* dst);
 

@@ -70,9 +70,10 @@ inline __m256 row_scales(const uint8_t* const* b, int at) {
   return _mm256_cvtph_ps(h);
 }
 
-// q8_0, q4_0, q5_0. q4_0 and q5_0 multiply their unsigned codes directly (no sign juggling)
-// and take the code offset off in float through the activation block's scaled sum: one
-// multiply-add per token for all eight rows.
+// q8_0, q4_0, q5_0, q4_1, q5_1. The four- and five-bit types multiply their unsigned codes
+// directly (no sign juggling); the _0 types' code offset comes off, and the _1 types'
+// minimum comes in, in float through the activation block's scaled sum: one multiply-add
+// per token for all eight rows.
 template <DType T, int N>
 void tile32(const std::byte* w, size_t stride, const std::byte* next, const std::byte* const* act, int64_t cols,
             float* out) {
@@ -102,7 +103,9 @@ void tile32(const std::byte* w, size_t stride, const std::byte* next, const std:
     for (int j = 0; j < N; ++j) {
       acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(a[j][i].d)), _mm256_cvtepi32_ps(fold_rows(part[j])),
                                acc[j]);
-      if constexpr (T != DType::q8_0)
+      if constexpr (has_min<T>)
+        acc[j] = _mm256_fmadd_ps(row_scales(b, 2), _mm256_set1_ps(a[j][i].s), acc[j]);
+      else if constexpr (T != DType::q8_0)
         acc[j] = _mm256_fnmadd_ps(d, _mm256_set1_ps(static_cast<float>(code_offset<T>) * a[j][i].s), acc[j]);
     }
   }
@@ -299,6 +302,8 @@ RowTile row_tile_avx2(DType t) {
     case DType::q8_0: return by_count<T32<DType::q8_0>::K>;
     case DType::q4_0: return by_count<T32<DType::q4_0>::K>;
     case DType::q5_0: return by_count<T32<DType::q5_0>::K>;
+    case DType::q4_1: return by_count<T32<DType::q4_1>::K>;
+    case DType::q5_1: return by_count<T32<DType::q5_1>::K>;
     case DType::q4_k: return by_count<T45<DType::q4_k>::K, true>;
     case DType::q5_k: return by_count<T45<DType::q5_k>::K, true>;
     case DType::q6_k: return by_count<T6>;

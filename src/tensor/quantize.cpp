@@ -41,6 +41,19 @@ float signed_absmax(const float* x, int n) {
 
 int round_clamp(float v, int lo, int hi) { return std::clamp(static_cast<int>(std::nearbyint(v)), lo, hi); }
 
+// 32 four- or five-bit codes as the 32-value types store them after their f16 header: for
+// five bits, the 32 high bits first; then value j's low nibble with value j + 16's above it.
+void pack_codes32(const int* q, int bits, std::byte* out) {
+  std::byte* qs = out + (bits == 5 ? 4 : 0);
+  uint32_t qh = 0;
+  for (int j = 0; j < 16; ++j) {
+    qs[j] = static_cast<std::byte>((q[j] & 0xf) | ((q[j + 16] & 0xf) << 4));
+    qh |= static_cast<uint32_t>(q[j] >> 4) << j;
+    qh |= static_cast<uint32_t>(q[j + 16] >> 4) << (j + 16);
+  }
+  if (bits == 5) std::memcpy(out, &qh, 4);
+}
+
 // q4_0 / q5_0: per 32 values an f16 scale and 4- or 5-bit codes offset by 8 or 16.
 void quantize_q4_q5_0(const float* x, std::byte* out, size_t n, int bits) {
   const int half = 1 << (bits - 1);
@@ -52,14 +65,25 @@ void quantize_q4_q5_0(const float* x, std::byte* out, size_t n, int bits) {
     int q[32];
     for (int j = 0; j < 32; ++j) q[j] = round_clamp(x[j] * inv + static_cast<float>(half), 0, 2 * half - 1);
     put_u16(out, dh);
-    std::byte* qs = out + (bits == 4 ? 2 : 6);
-    uint32_t qh = 0;
-    for (int j = 0; j < 16; ++j) {
-      qs[j] = static_cast<std::byte>((q[j] & 0xf) | ((q[j + 16] & 0xf) << 4));
-      qh |= static_cast<uint32_t>(q[j] >> 4) << j;
-      qh |= static_cast<uint32_t>(q[j + 16] >> 4) << (j + 16);
-    }
-    if (bits == 5) std::memcpy(out + 2, &qh, 4);
+    pack_codes32(q, bits, out + 2);
+  }
+}
+
+// q4_1 / q5_1: per 32 values an f16 scale d and an f16 minimum m, and 4- or 5-bit codes;
+// value = d * q + m (the 5-bit layout as q5_0's: 32 high bits, then the nibbles).
+void quantize_q4_q5_1(const float* x, std::byte* out, size_t n, int bits) {
+  const int top = (1 << bits) - 1;
+  const size_t bb = bits == 4 ? 20 : 24;
+  for (size_t b = 0; b < n / 32; ++b, x += 32, out += bb) {
+    const float mn = *std::min_element(x, x + 32), mx = *std::max_element(x, x + 32);
+    const uint16_t dh = f32_to_f16((mx - mn) / static_cast<float>(top)), mh = f32_to_f16(mn);
+    const float d = f16_to_f32(dh), m = f16_to_f32(mh);
+    const float inv = d != 0.0f ? 1.0f / d : 0.0f;
+    int q[32];
+    for (int j = 0; j < 32; ++j) q[j] = round_clamp((x[j] - m) * inv, 0, top);
+    put_u16(out, dh);
+    put_u16(out + 2, mh);
+    pack_codes32(q, bits, out + 4);
   }
 }
 
@@ -177,7 +201,7 @@ uint8_t to_fp8_e4m3(float v) {
 
 bool can_quantize(DType type) {
   return type == DType::f32 || type == DType::f16 || type == DType::bf16 || type == DType::q8_0 ||
-         type == DType::q4_0 || type == DType::q5_0 || type == DType::q4_k || type == DType::q5_k ||
+         type == DType::q4_0 || type == DType::q5_0 || type == DType::q4_1 || type == DType::q5_1 || type == DType::q4_k || type == DType::q5_k ||
          type == DType::q6_k || type == DType::f8_e4m3;
 }
 
@@ -201,6 +225,8 @@ std::vector<std::byte> quantize(DType type, std::span<const float> values) {
     case DType::q8_0: quantize_q8_0(values.data(), out.data(), n); break;
     case DType::q4_0: quantize_q4_q5_0(values.data(), out.data(), n, 4); break;
     case DType::q5_0: quantize_q4_q5_0(values.data(), out.data(), n, 5); break;
+    case DType::q4_1: quantize_q4_q5_1(values.data(), out.data(), n, 4); break;
+    case DType::q5_1: quantize_q4_q5_1(values.data(), out.data(), n, 5); break;
     case DType::q4_k: quantize_q45_k(values.data(), out.data(), n, 4); break;
     case DType::q5_k: quantize_q45_k(values.data(), out.data(), n, 5); break;
     case DType::q6_k: quantize_q6_k(values.data(), out.data(), n); break;
