@@ -361,6 +361,56 @@ TEST_CASE("interleaved row groups: the same products as the rows they were made 
   }
 }
 
+#include "kernels/float_gemm.hpp"
+
+TEST_CASE("float weights with many tokens: the GEMM path against double-precision products", "[kernels][gemm]") {
+  // 300 rows: two full units and a short one; tokens past the threshold, read in place with
+  // a stride and gathered through rows_of_x.
+  const int64_t rows = 300, cols = 200, n = kernels::kGemmMinTokens + 9, ldx = cols + 3;
+  const auto x = normal_values(static_cast<size_t>(2 * n * ldx), 41);
+  std::vector<int32_t> picked(static_cast<size_t>(n));
+  for (int64_t t = 0; t < n; ++t) picked[static_cast<size_t>(t)] = static_cast<int32_t>((7 * t + 3) % (2 * n));
+  for (DType type : {DType::f32, DType::f16, DType::bf16}) {
+    const auto w = quantize(type, normal_values(static_cast<size_t>(rows * cols), 42));
+    const Matrix m{type, rows, cols, w.data(), w.size() / rows};
+    std::vector<float> wd(static_cast<size_t>(rows * cols));
+    dequantize_row(type, w.data(), wd.data(), rows * cols);
+    const int32_t* gathers[] = {nullptr, picked.data()};
+    for (const int32_t* rows_of_x : gathers) {
+      kernels::Activations acts(x.data(), 2 * n, cols, ldx);
+      const kernels::MatmulTask probe{&m, &acts, rows_of_x, n, nullptr, rows};
+      if (!kernels::uses_float_gemm(probe)) {
+        WARN("this CPU has no AVX2+FMA+F16C: the GEMM path is not taken");
+        return;
+      }
+      std::vector<std::vector<float>> results;
+      for (int threads : {1, 2, 3}) {
+        ThreadPool pool(threads);
+        std::vector<float> y(static_cast<size_t>(n * rows), -1.0f);
+        kernels::MatmulTask task = probe;
+        task.y = y.data();
+        kernels::matmul(std::span<const kernels::MatmulTask>(&task, 1), &pool);
+        results.push_back(y);
+      }
+      for (int64_t t = 0; t < n; ++t) {
+        const float* xt = x.data() + (rows_of_x ? rows_of_x[t] : t) * ldx;
+        for (int64_t r = 0; r < rows; ++r) {
+          double ref = 0, magnitude = 0;
+          for (int64_t k = 0; k < cols; ++k) {
+            ref += static_cast<double>(wd[r * cols + k]) * xt[k];
+            magnitude += std::fabs(static_cast<double>(wd[r * cols + k]) * xt[k]);
+          }
+          INFO(dtype_name(type) << " gathered " << (rows_of_x != nullptr) << " token " << t << " row " << r);
+          REQUIRE(std::fabs(results[0][t * rows + r] - ref) <= 1e-5 * magnitude + 1e-6);
+        }
+      }
+      // Units have a fixed shape, so the float order does not follow the thread count.
+      CHECK(results[0] == results[1]);
+      CHECK(results[0] == results[2]);
+    }
+  }
+}
+
 #include "dsinfer/half.hpp"
 #include "kernels/attention.hpp"
 

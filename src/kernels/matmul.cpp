@@ -4,7 +4,9 @@
 #include <atomic>
 #include <vector>
 
+#include "dsinfer/cpu_features.hpp"
 #include "kernels/dot.hpp"
+#include "kernels/float_gemm.hpp"
 #include "kernels/matvec.hpp"
 #include "kernels/row_dot.hpp"
 #include "kernels/row_groups.hpp"
@@ -29,8 +31,14 @@ bool has_fast_kernel(const Matrix& w) {
 
 ActFormat format_for(const Matrix& w) { return has_fast_kernel(w) ? act_format(w.dtype) : ActFormat::f32; }
 
+int64_t rows_per_unit(const MatmulTask& task) { return uses_float_gemm(task) ? kGemmRows : kRowsPerUnit; }
+
 void run_rows(const MatmulTask& task, int64_t r0, int64_t r1) {
   const Matrix& w = *task.w;
+  if (uses_float_gemm(task)) {
+    float_gemm_avx2(task, r0, r1);
+    return;
+  }
   const ActFormat f = format_for(w);
   auto x_row = [&](int64_t i) { return task.rows_of_x ? task.rows_of_x[i] : i; };
   if (!has_fast_kernel(w)) {
@@ -100,6 +108,13 @@ void run_rows(const MatmulTask& task, int64_t r0, int64_t r1) {
 
 }  // namespace
 
+bool uses_float_gemm(const MatmulTask& task) {
+  static const bool avx2 = cpu_features().avx2_fma() && cpu_features().f16c;
+  const Matrix& w = *task.w;
+  return avx2 && task.n >= kGemmMinTokens && !w.interleaved && !w.block_scale &&
+         (w.dtype == DType::f32 || w.dtype == DType::f16 || w.dtype == DType::bf16);
+}
+
 void matmul(std::span<const MatmulTask> tasks, ThreadPool* pool) {
   int64_t units = 0, work = 0;
   std::vector<int64_t> first_unit(tasks.size() + 1);
@@ -107,14 +122,16 @@ void matmul(std::span<const MatmulTask> tasks, ThreadPool* pool) {
     const MatmulTask& t = tasks[k];
     t.x->prepare(format_for(*t.w));
     first_unit[k] = units;
-    if (t.n > 0) units += (t.w->rows + kRowsPerUnit - 1) / kRowsPerUnit;
+    const int64_t per_unit = rows_per_unit(t);
+    if (t.n > 0) units += (t.w->rows + per_unit - 1) / per_unit;
     work += t.w->rows * t.w->cols * t.n;
   }
   first_unit[tasks.size()] = units;
   auto do_unit = [&](int64_t u) {
     const size_t k = static_cast<size_t>(std::upper_bound(first_unit.begin(), first_unit.end(), u) - first_unit.begin()) - 1;
-    const int64_t r0 = (u - first_unit[k]) * kRowsPerUnit;
-    run_rows(tasks[k], r0, std::min(tasks[k].w->rows, r0 + kRowsPerUnit));
+    const int64_t per_unit = rows_per_unit(tasks[k]);
+    const int64_t r0 = (u - first_unit[k]) * per_unit;
+    run_rows(tasks[k], r0, std::min(tasks[k].w->rows, r0 + per_unit));
   };
   // Below ~128K multiply-adds waking the other threads costs more than it saves.
   if (!pool || pool->size() == 1 || work < (1 << 17) || units == 1) {

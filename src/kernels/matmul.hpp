@@ -3,7 +3,8 @@
 // and each weight row is unpacked once for up to four tokens (with several tokens, eight
 // rows times up to eight tokens at a time: row_dot.hpp's tiles, which are handed the next
 // tile's rows to ask into cache while they run; matrices the loader regrouped go to the
-// group kernels of row_groups.hpp instead). Several products can be
+// group kernels of row_groups.hpp instead, and float weights with many tokens to a packed
+// GEMM, float_gemm.hpp). Several products can be
 // issued as one batch (the experts a token chose, gate and up together): the batch's row
 // blocks are split into one contiguous share per thread, taken over by the others when a
 // thread falls behind, so small expert matrices keep every core busy, each core reads one
