@@ -29,19 +29,40 @@ bool has_fast_kernel(const Matrix& w) {
          (act_format(w.dtype) != ActFormat::q8_32 || w.cols % 32 == 0);
 }
 
-ActFormat format_for(const Matrix& w) { return has_fast_kernel(w) ? act_format(w.dtype) : ActFormat::f32; }
+// How a task's rows are computed: looked up once per product, not per 16-row unit (decode
+// runs thousands of units per token).
+struct Plan {
+  bool gemm = false;          // float weights, many tokens: float_gemm.hpp
+  bool fast = false;          // an int8 / float kernel for the stored form; else decode + dot
+  ActFormat format = ActFormat::f32;
+  GroupDot group = nullptr;   // interleaved rows
+  RowDot kernel = nullptr;
+  RowTile tile = nullptr;
+  int64_t rows_per_unit = kRowsPerUnit;
+};
 
-int64_t rows_per_unit(const MatmulTask& task) { return uses_float_gemm(task) ? kGemmRows : kRowsPerUnit; }
-
-void run_rows(const MatmulTask& task, int64_t r0, int64_t r1) {
+Plan plan_for(const MatmulTask& task) {
   const Matrix& w = *task.w;
-  if (uses_float_gemm(task)) {
+  Plan p;
+  p.gemm = uses_float_gemm(task);
+  p.fast = has_fast_kernel(w);
+  p.format = p.fast ? act_format(w.dtype) : ActFormat::f32;
+  p.group = w.interleaved ? group_dot(w.dtype) : nullptr;
+  p.kernel = p.group ? nullptr : row_dot(w.dtype);
+  p.tile = p.group ? nullptr : row_tile(w.dtype);
+  p.rows_per_unit = p.gemm ? kGemmRows : kRowsPerUnit;
+  return p;
+}
+
+void run_rows(const MatmulTask& task, const Plan& plan, int64_t r0, int64_t r1) {
+  const Matrix& w = *task.w;
+  if (plan.gemm) {
     float_gemm_avx2(task, r0, r1);
     return;
   }
-  const ActFormat f = format_for(w);
+  const ActFormat f = plan.format;
   auto x_row = [&](int64_t i) { return task.rows_of_x ? task.rows_of_x[i] : i; };
-  if (!has_fast_kernel(w)) {
+  if (!plan.fast) {
     // FP8 with block scales, 2/3-bit k-quants, odd widths: decode the row once, then dot.
     thread_local std::vector<float> buf;
     buf.resize(static_cast<size_t>(w.cols));
@@ -62,9 +83,9 @@ void run_rows(const MatmulTask& task, int64_t r0, int64_t r1) {
     for (int j = 0; j < m; ++j)
       for (int k = 0; k < kTileRows; ++k) task.y[(t + j) * task.ldy + r + k] = out[j * kTileRows + k];
   };
-  const GroupDot group = w.interleaved ? group_dot(w.dtype) : nullptr;
-  const RowDot kernel = group ? nullptr : row_dot(w.dtype);
-  const RowTile tile = group ? nullptr : row_tile(w.dtype);
+  const GroupDot group = plan.group;
+  const RowDot kernel = plan.kernel;
+  const RowTile tile = plan.tile;
   for (int64_t t0 = 0; t0 < task.n; t0 += kTokensPerPass) {
     const int64_t t1 = std::min(task.n, t0 + kTokensPerPass);
     // Looked up once per pass, not per row: decode's one token is every row's.
@@ -118,20 +139,20 @@ bool uses_float_gemm(const MatmulTask& task) {
 void matmul(std::span<const MatmulTask> tasks, ThreadPool* pool) {
   int64_t units = 0, work = 0;
   std::vector<int64_t> first_unit(tasks.size() + 1);
+  std::vector<Plan> plans(tasks.size());
   for (size_t k = 0; k < tasks.size(); ++k) {
     const MatmulTask& t = tasks[k];
-    t.x->prepare(format_for(*t.w));
+    plans[k] = plan_for(t);
+    t.x->prepare(plans[k].format);
     first_unit[k] = units;
-    const int64_t per_unit = rows_per_unit(t);
-    if (t.n > 0) units += (t.w->rows + per_unit - 1) / per_unit;
+    if (t.n > 0) units += (t.w->rows + plans[k].rows_per_unit - 1) / plans[k].rows_per_unit;
     work += t.w->rows * t.w->cols * t.n;
   }
   first_unit[tasks.size()] = units;
   auto do_unit = [&](int64_t u) {
     const size_t k = static_cast<size_t>(std::upper_bound(first_unit.begin(), first_unit.end(), u) - first_unit.begin()) - 1;
-    const int64_t per_unit = rows_per_unit(tasks[k]);
-    const int64_t r0 = (u - first_unit[k]) * per_unit;
-    run_rows(tasks[k], r0, std::min(tasks[k].w->rows, r0 + per_unit));
+    const int64_t r0 = (u - first_unit[k]) * plans[k].rows_per_unit;
+    run_rows(tasks[k], plans[k], r0, std::min(tasks[k].w->rows, r0 + plans[k].rows_per_unit));
   };
   // Below ~128K multiply-adds waking the other threads costs more than it saves.
   if (!pool || pool->size() == 1 || work < (1 << 17) || units == 1) {
