@@ -20,10 +20,10 @@ namespace dsinfer {
 struct LoadOptions {
   int threads = 0;                       // compute threads; 0 = physical cores
   std::function<void(float)> progress;   // 0..1 while binding weights; may be empty
-  // Copy q8_0, q5_0, q4_0 and q4_k matrices into the kernels' interleaved layout (faster
-  // prefill and decode) when the CPU has those kernels and the whole file fits in available
-  // memory; false keeps
-  // every weight in the mapped file, read lazily and handed back to the page cache.
+  // Copy the matrices whose type has an interleaved-layout kernel on this CPU (q8_0, q4_0,
+  // q5_0, q4_1, q5_1, q4_k, q5_k with AVX2) into that layout (faster prefill and decode)
+  // when the whole file fits in available memory; false keeps every weight in the mapped
+  // file, read lazily and handed back to the page cache.
   bool repack = true;
 };
 

@@ -201,8 +201,8 @@ uint8_t to_fp8_e4m3(float v) {
 
 bool can_quantize(DType type) {
   return type == DType::f32 || type == DType::f16 || type == DType::bf16 || type == DType::q8_0 ||
-         type == DType::q4_0 || type == DType::q5_0 || type == DType::q4_1 || type == DType::q5_1 || type == DType::q4_k || type == DType::q5_k ||
-         type == DType::q6_k || type == DType::f8_e4m3;
+         type == DType::q4_0 || type == DType::q5_0 || type == DType::q4_1 || type == DType::q5_1 ||
+         type == DType::q4_k || type == DType::q5_k || type == DType::q6_k || type == DType::f8_e4m3;
 }
 
 std::vector<std::byte> quantize(DType type, std::span<const float> values) {
