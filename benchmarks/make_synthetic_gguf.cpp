@@ -6,11 +6,16 @@
 // for ffn_down in the layers llama.cpp gives more bits (first and last eighth, every third
 // between); matrices whose width is not a multiple of 256 (the 1408-wide expert down
 // projections, the 10944-wide dense one) fall back to q5_0, or q8_0 where q6_k was due.
-// q5_k_m is the same mix with q5_k, whose fallback is q5_1.
+// q5_k_m is the same mix with q5_k, whose fallback is q5_1. q3_k_m and q2_k follow
+// llama.cpp's Q3_K_M and Q2_K: q3_k (q2_k) almost everywhere; attention output and ffn_down
+// q4_k (q3_k), ffn_down q5_k in the first sixteenth of the layers for Q3_K_M; the output
+// q6_k; the dense models' attn_v q5_k in two layers and q4_k after (Q3_K_M) or q4_k (Q2_K,
+// four or more query heads per kv head). Their 256-wide types fall back to q4_0 as
+// llama.cpp's own quantizer does today.
 // --shape picks DeepSeek-V2-Lite (default) or an R1-Distill dense shape (Qwen2.5-1.5B, Llama-3.1-8B).
 // A placeholder byte-level tokenizer fills the vocabulary so that llama.cpp loads the files too.
 //   make_synthetic_gguf OUT.gguf [--shape v2-lite|qwen2-1.5b|llama-8b] [--layers N]
-//                      [--type q8_0|q4_k_m|q5_k_m|f16|bf16] [--seed S]
+//                      [--type q8_0|q4_k_m|q5_k_m|q3_k_m|q2_k|f16|bf16] [--seed S]
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -61,6 +66,10 @@ void add_tokenizer(GgufWriter& w, int64_t vocab, const char* pre) {
   set_toy_tokenizer(w, tokens, pre, {});
 }
 
+// What a matrix is, for the mixes that give some matrices more bits than the rest.
+enum class Role { plain, output, attn_v, attn_output, ffn_down };
+using AddMatrix = std::function<void(const std::string&, std::vector<int64_t>, Role, int64_t)>;
+
 // The R1-Distill dense shapes: Qwen2.5-1.5B (tied embeddings, q/k/v biases) and
 // Llama-3.1-8B.
 struct DenseShape {
@@ -73,7 +82,7 @@ constexpr DenseShape kQwen15{"qwen2", 28, 1536, 12, 2, 128, 8960, 151936, true, 
 constexpr DenseShape kLlama8{"llama", 32, 4096, 32, 8, 128, 14336, 128256, false, false, 5e5f};
 
 void add_dense(GgufWriter& w, Rng& rng, const DenseShape& d, int64_t layers,
-               const std::function<void(const std::string&, std::vector<int64_t>, bool)>& mat) {
+               const AddMatrix& mat) {
   auto vec = [&](const std::string& name, int64_t n) { w.add_tensor(name, DType::f32, {n}, norm_weights(rng, n)); };
   const std::string a = std::string(d.arch) + ".";
   w.set("general.architecture", GgufValue::of_string(d.arch));
@@ -87,26 +96,26 @@ void add_dense(GgufWriter& w, Rng& rng, const DenseShape& d, int64_t layers,
   w.set(a + "rope.freq_base", GgufValue::of_f32(d.rope_base));
   w.set(a + "attention.layer_norm_rms_epsilon", GgufValue::of_f32(1e-6f));
   w.set(a + "vocab_size", GgufValue::of_u32(static_cast<uint32_t>(d.vocab)));
-  mat("token_embd.weight", {d.vocab, d.hidden}, false);
+  mat("token_embd.weight", {d.vocab, d.hidden}, Role::plain, 0);
   vec("output_norm.weight", d.hidden);
-  if (!d.tied) mat("output.weight", {d.vocab, d.hidden}, true);
+  if (!d.tied) mat("output.weight", {d.vocab, d.hidden}, Role::output, 0);
   const int64_t q = d.heads * d.head_dim, kv = d.kv_heads * d.head_dim;
   for (int64_t l = 0; l < layers; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
     vec(p + "attn_norm.weight", d.hidden);
-    mat(p + "attn_q.weight", {q, d.hidden}, false);
-    mat(p + "attn_k.weight", {kv, d.hidden}, false);
-    mat(p + "attn_v.weight", {kv, d.hidden}, true);
+    mat(p + "attn_q.weight", {q, d.hidden}, Role::plain, l);
+    mat(p + "attn_k.weight", {kv, d.hidden}, Role::plain, l);
+    mat(p + "attn_v.weight", {kv, d.hidden}, Role::attn_v, l);
     if (d.bias) {
       w.add_tensor(p + "attn_q.bias", DType::f32, {q}, random_tensor(rng, DType::f32, q, 0.02f));
       w.add_tensor(p + "attn_k.bias", DType::f32, {kv}, random_tensor(rng, DType::f32, kv, 0.02f));
       w.add_tensor(p + "attn_v.bias", DType::f32, {kv}, random_tensor(rng, DType::f32, kv, 0.02f));
     }
-    mat(p + "attn_output.weight", {d.hidden, q}, false);
+    mat(p + "attn_output.weight", {d.hidden, q}, Role::attn_output, l);
     vec(p + "ffn_norm.weight", d.hidden);
-    mat(p + "ffn_gate.weight", {d.ffn, d.hidden}, false);
-    mat(p + "ffn_up.weight", {d.ffn, d.hidden}, false);
-    mat(p + "ffn_down.weight", {d.hidden, d.ffn}, true);
+    mat(p + "ffn_gate.weight", {d.ffn, d.hidden}, Role::plain, l);
+    mat(p + "ffn_up.weight", {d.ffn, d.hidden}, Role::plain, l);
+    mat(p + "ffn_down.weight", {d.hidden, d.ffn}, Role::ffn_down, l);
     std::fprintf(stderr, "\rlayer %lld/%lld", static_cast<long long>(l + 1), static_cast<long long>(layers));
   }
 }
@@ -116,7 +125,7 @@ void add_dense(GgufWriter& w, Rng& rng, const DenseShape& d, int64_t layers,
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr, "usage: make_synthetic_gguf OUT.gguf [--shape v2-lite|qwen2-1.5b|llama-8b] [--layers N] "
-                         "[--type q8_0|q4_k_m|q5_k_m|f16|bf16] [--seed S]\n");
+                         "[--type q8_0|q4_k_m|q5_k_m|q3_k_m|q2_k|f16|bf16] [--seed S]\n");
     return 2;
   }
   std::string out = argv[1], type_name = "q8_0", shape = "v2-lite";
@@ -134,13 +143,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (layers < 0) layers = dense ? dense->layers : 27;
-  const bool mix = type_name == "q4_k_m" || type_name == "q5_k_m";
-  const bool mix5 = type_name == "q5_k_m";
+  const bool mix = type_name == "q4_k_m" || type_name == "q5_k_m" || type_name == "q3_k_m" || type_name == "q2_k";
   if (!mix && type_name != "q8_0" && type_name != "f16" && type_name != "bf16") {
     std::fprintf(stderr, "make_synthetic_gguf: unknown --type %s\n", type_name.c_str());
     return 2;
   }
-  const DType wt = mix ? (mix5 ? DType::q5_k : DType::q4_k) : type_name == "f16" ? DType::f16 : type_name == "bf16" ? DType::bf16 : DType::q8_0;
+  const DType wt = type_name == "q4_k_m"   ? DType::q4_k
+                   : type_name == "q5_k_m" ? DType::q5_k
+                   : type_name == "q3_k_m" ? DType::q3_k
+                   : type_name == "q2_k"   ? DType::q2_k
+                   : type_name == "f16"    ? DType::f16
+                   : type_name == "bf16"   ? DType::bf16
+                                           : DType::q8_0;
   const int64_t H = 2048, NH = 16, NOPE = 128, ROPE = 64, V_DIM = 128, KVR = 512, E = 64, K = 6, NS = 2, F = 1408,
                 DENSE = 10944, VOCAB = 102400;
   Rng rng{seed * 0x9e3779b97f4a7c15ull + 1};
@@ -177,17 +191,38 @@ int main(int argc, char** argv) {
   w.set(a + "rope.scaling.yarn_log_multiplier", GgufValue::of_f32(0.0707f));
   add_tokenizer(w, VOCAB, "deepseek-llm");
 
-  // The type a matrix gets: `more_bits` marks the tensors Q4_K_M gives q6_k.
-  auto type_for = [&](int64_t cols, bool more_bits) {
-    if (!mix) return wt;
-    if (cols % 256 != 0) return more_bits ? DType::q8_0 : mix5 ? DType::q5_1 : DType::q5_0;
-    return more_bits ? DType::q6_k : wt;
-  };
   auto more_bits_layer = [&](int64_t l) { return l < layers / 8 || l >= 7 * layers / 8 || (l - layers / 8) % 3 == 2; };
-  auto mat = [&](const std::string& name, std::vector<int64_t> shape, bool more_bits = false) {
+  // The type a matrix of `cols` columns in `role` at layer l gets.
+  auto type_for = [&](int64_t cols, Role role, int64_t l) {
+    if (!mix) return wt;
+    DType t = wt;
+    if (role == Role::output) {
+      t = DType::q6_k;
+    } else if (wt == DType::q4_k || wt == DType::q5_k) {
+      if (role == Role::attn_v || (role == Role::ffn_down && (dense || more_bits_layer(l)))) t = DType::q6_k;
+    } else if (wt == DType::q3_k) {
+      if (role == Role::attn_v) t = l < 2 ? DType::q5_k : DType::q4_k;
+      else if (role == Role::ffn_down) t = l < layers / 16 ? DType::q5_k : DType::q4_k;
+      else if (role == Role::attn_output) t = DType::q4_k;
+    } else if (role == Role::attn_v) {  // q2_k
+      t = DType::q4_k;
+    } else if (role == Role::ffn_down || role == Role::attn_output) {
+      t = DType::q3_k;
+    }
+    if (cols % 256 != 0) {
+      switch (t) {
+        case DType::q6_k: return DType::q8_0;
+        case DType::q5_k: return DType::q5_1;
+        case DType::q4_k: return DType::q5_0;
+        default: return DType::q4_0;
+      }
+    }
+    return t;
+  };
+  const AddMatrix mat = [&](const std::string& name, std::vector<int64_t> shape, Role role, int64_t l) {
     int64_t n = 1;
     for (int64_t d : shape) n *= d;
-    const DType t = type_for(shape.back(), more_bits);
+    const DType t = type_for(shape.back(), role, l);
     w.add_tensor(name, t, shape, random_tensor(rng, t, n, 0.02f));
   };
   auto vec = [&](const std::string& name, int64_t n) { w.add_tensor(name, DType::f32, {n}, norm_weights(rng, n)); };
@@ -199,32 +234,32 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "\nwrote %s\n", out.c_str());
     return 0;
   }
-  mat("token_embd.weight", {VOCAB, H});
+  mat("token_embd.weight", {VOCAB, H}, Role::plain, 0);
   vec("output_norm.weight", H);
-  mat("output.weight", {VOCAB, H}, true);
+  mat("output.weight", {VOCAB, H}, Role::output, 0);
   for (int64_t l = 0; l < layers; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
     vec(p + "attn_norm.weight", H);
-    mat(p + "attn_q.weight", {NH * (NOPE + ROPE), H});
-    mat(p + "attn_kv_a_mqa.weight", {KVR + ROPE, H});
+    mat(p + "attn_q.weight", {NH * (NOPE + ROPE), H}, Role::plain, l);
+    mat(p + "attn_kv_a_mqa.weight", {KVR + ROPE, H}, Role::plain, l);
     vec(p + "attn_kv_a_norm.weight", KVR);
     w.add_tensor(p + "attn_k_b.weight", DType::f16, {NH, KVR, NOPE}, random_tensor(rng, DType::f16, NH * KVR * NOPE, 0.02f));
     w.add_tensor(p + "attn_v_b.weight", DType::f16, {NH, V_DIM, KVR}, random_tensor(rng, DType::f16, NH * V_DIM * KVR, 0.02f));
-    mat(p + "attn_output.weight", {H, NH * V_DIM});
+    mat(p + "attn_output.weight", {H, NH * V_DIM}, Role::attn_output, l);
     vec(p + "ffn_norm.weight", H);
     if (l == 0) {
-      mat(p + "ffn_gate.weight", {DENSE, H});
-      mat(p + "ffn_up.weight", {DENSE, H});
-      mat(p + "ffn_down.weight", {H, DENSE}, more_bits_layer(l));
+      mat(p + "ffn_gate.weight", {DENSE, H}, Role::plain, l);
+      mat(p + "ffn_up.weight", {DENSE, H}, Role::plain, l);
+      mat(p + "ffn_down.weight", {H, DENSE}, Role::ffn_down, l);
       continue;
     }
     w.add_tensor(p + "ffn_gate_inp.weight", DType::f32, {E, H}, random_tensor(rng, DType::f32, E * H, 0.02f));
-    mat(p + "ffn_gate_exps.weight", {E, F, H});
-    mat(p + "ffn_up_exps.weight", {E, F, H});
-    mat(p + "ffn_down_exps.weight", {E, H, F}, more_bits_layer(l));
-    mat(p + "ffn_gate_shexp.weight", {NS * F, H});
-    mat(p + "ffn_up_shexp.weight", {NS * F, H});
-    mat(p + "ffn_down_shexp.weight", {H, NS * F}, more_bits_layer(l));
+    mat(p + "ffn_gate_exps.weight", {E, F, H}, Role::plain, l);
+    mat(p + "ffn_up_exps.weight", {E, F, H}, Role::plain, l);
+    mat(p + "ffn_down_exps.weight", {E, H, F}, Role::ffn_down, l);
+    mat(p + "ffn_gate_shexp.weight", {NS * F, H}, Role::plain, l);
+    mat(p + "ffn_up_shexp.weight", {NS * F, H}, Role::plain, l);
+    mat(p + "ffn_down_shexp.weight", {H, NS * F}, Role::ffn_down, l);
     std::fprintf(stderr, "\rlayer %lld/%lld", static_cast<long long>(l + 1), static_cast<long long>(layers));
   }
   w.write(out);

@@ -43,8 +43,9 @@ TEST_CASE("dot_f32: AVX2 agrees with the portable kernel at every length", "[ker
 
 namespace {
 
-const DType kKernelTypes[] = {DType::q8_0, DType::q4_0, DType::q5_0, DType::q4_1, DType::q5_1, DType::q4_k,
-                              DType::q5_k, DType::q6_k, DType::f16,  DType::bf16, DType::f32};
+const DType kKernelTypes[] = {DType::q8_0, DType::q4_0, DType::q5_0, DType::q4_1, DType::q5_1,
+                              DType::q2_k, DType::q3_k, DType::q4_k, DType::q5_k, DType::q6_k,
+                              DType::f16,  DType::bf16, DType::f32};
 
 std::vector<float> normal_values(size_t n, uint32_t seed) {
   std::mt19937 rng(seed);
@@ -74,6 +75,7 @@ std::vector<double> dequantized_acts(kernels::ActFormat f, const std::byte* row,
 TEST_CASE("quantizers round-trip through the independent decoders within each type's error", "[kernels][quantize]") {
   const std::pair<DType, double> bounds[] = {{DType::q8_0, 0.01}, {DType::q4_0, 0.15}, {DType::q5_0, 0.075},
                                              {DType::q4_1, 0.15}, {DType::q5_1, 0.075},
+                                             {DType::q2_k, 0.35}, {DType::q3_k, 0.18},
                                              {DType::q4_k, 0.15}, {DType::q5_k, 0.075}, {DType::q6_k, 0.035}};
   const auto x = normal_values(4096, 5);
   for (auto [type, bound] : bounds) {
@@ -168,7 +170,7 @@ TEST_CASE("row tiles: eight rows at once equal the portable row kernel on each r
     WARN("this CPU has no AVX2+FMA+F16C: no tile to check");
     return;
   }
-  CHECK(kernels::row_tile_avx2(DType::q3_k) == nullptr);
+  CHECK(kernels::row_tile_avx2(DType::q8_k) == nullptr);
   for (DType type : kKernelTypes) {
     const kernels::RowTile tile = kernels::row_tile_avx2(type);
     REQUIRE(tile != nullptr);

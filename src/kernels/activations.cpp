@@ -15,6 +15,8 @@ ActFormat act_format(DType t) {
     case DType::q5_0:
     case DType::q4_1:
     case DType::q5_1: return ActFormat::q8_32;
+    case DType::q2_k:
+    case DType::q3_k:
     case DType::q4_k:
     case DType::q5_k:
     case DType::q6_k: return ActFormat::q8_256;

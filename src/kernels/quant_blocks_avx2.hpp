@@ -164,41 +164,121 @@ inline void q45k_block_sums(const uint8_t* b, const ActBlock256* const* a, __m25
   }
 }
 
-// The integer part of one q6_k super-block (sixteen 16-value groups with signed scales,
-// value = scale * (q - 32)) times N activation blocks: the lanes of isum[j] sum to
-// sum_g scale_g * ((q_g - 32) . a_g).
-template <int N>
-inline void q6k_block_sums(const uint8_t* b, const ActBlock256* const* a, __m256i* isum) {
-  const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
-  const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 192));
-  const __m256i scales16 = _mm256_cvtepi8_epi16(sc8);
-  // Even-numbered scales as int16 in the low half, odd-numbered in the high half: the
-  // scale pair of group (half, k) is then one in-lane byte shuffle away.
-  const __m256i pairs16 = _mm256_cvtepi8_epi16(
+// The sixteen-group k-quants (q2_k, q3_k, q6_k): a super-block is sixteen 16-value groups,
+// each with its own integer scale, and its codes come in two halves of 128 values, each
+// four 32-value runs (a run spans two groups).
+template <DType T>
+constexpr uint32_t k16_block_bytes = T == DType::q2_k ? 84 : T == DType::q3_k ? 110 : 210;
+// Where the f16 d sits (q2_k's dmin follows it).
+template <DType T>
+constexpr int k16_d_at = T == DType::q2_k ? 80 : T == DType::q3_k ? 108 : 208;
+
+// Sixteen int8 scales as int16: even-numbered ones in the low 128-bit half, odd-numbered
+// in the high half, so the pair of run (half, k) is one in-lane byte shuffle away.
+inline __m256i scale_pairs16(__m128i sc8) {
+  return _mm256_cvtepi8_epi16(
       _mm_shuffle_epi8(sc8, _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15)));
-  for (int j = 0; j < N; ++j) {
-    // The -32 offset, through the activations' sums per 16: subtracted from the total.
-    const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[j]->bsums));
-    isum[j] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(scales16, bs), 5));
-  }
-  for (int half = 0; half < 2; ++half) {
-    const uint8_t* l4 = b + half * 64;
-    const __m256i la = load32(l4), lb = load32(l4 + 32), hv = load32(b + 128 + half * 32);
-    __m256i q[4];
-    // Each 2-bit pair of hv shifted straight to bits 4-5 and masked there (a 16-bit shift
-    // carries bits across bytes, but the mask keeps only the byte's own pair).
-    q[0] = _mm256_or_si256(_mm256_and_si256(la, m4), _mm256_and_si256(_mm256_slli_epi16(hv, 4), m30));
-    q[1] = _mm256_or_si256(_mm256_and_si256(lb, m4), _mm256_and_si256(_mm256_slli_epi16(hv, 2), m30));
-    q[2] = _mm256_or_si256(nibbles_high(la), _mm256_and_si256(hv, m30));
-    q[3] = _mm256_or_si256(nibbles_high(lb), _mm256_and_si256(_mm256_srli_epi16(hv, 2), m30));
-    for (int k = 0; k < 4; ++k) {
-      const __m256i scale = _mm256_shuffle_epi8(pairs16, spread_int16(half * 4 + k));
-      for (int j = 0; j < N; ++j) {
-        const __m256i p = _mm256_maddubs_epi16(q[k], load32(a[j]->q + half * 128 + k * 32));
-        isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, scale));
-      }
+}
+
+// isum[j] += sum over the four runs q[k] (unsigned codes of half `half`) of each group's
+// scale times its codes . token j's activations.
+template <int N>
+inline void add_scaled_runs(const __m256i* q, int half, __m256i pairs16, const ActBlock256* const* a,
+                            __m256i* isum) {
+  for (int k = 0; k < 4; ++k) {
+    const __m256i scale = _mm256_shuffle_epi8(pairs16, spread_int16(half * 4 + k));
+    for (int j = 0; j < N; ++j) {
+      const __m256i p = _mm256_maddubs_epi16(q[k], load32(a[j]->q + half * 128 + k * 32));
+      isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, scale));
     }
   }
+}
+
+// sum_g s_g * bsums_g as eight int32 lanes (s: sixteen int16 per-group multipliers).
+inline __m256i group_sums_times(__m256i s16, const ActBlock256* a) {
+  return _mm256_madd_epi16(s16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a->bsums)));
+}
+
+// The sixteen signed scales of a q3_k super-block from their 12 bytes: the low nibbles of
+// scales 0-7 and 8-15 are the low and high nibbles of bytes 0-7; their top two bits are
+// bit pairs of bytes 8-11 (pair p of byte 8 + i % 4 for scale i = 4p + i % 4). Biased by 32.
+inline __m128i q3k_scales(const uint8_t* s) {
+  uint64_t low;
+  uint32_t top;
+  std::memcpy(&low, s, 8);
+  std::memcpy(&top, s + 8, 4);
+  const uint64_t nib = 0x0f0f0f0f0f0f0f0full;
+  const uint64_t two = 0x0303030303030303ull;
+  const uint64_t top64 = top | (static_cast<uint64_t>(top >> 2) << 32);  // pairs 0 and 1
+  const uint64_t top64_hi = (top >> 4) | (static_cast<uint64_t>(top >> 6) << 32);  // pairs 2 and 3
+  const uint64_t first = (low & nib) | ((top64 & two) << 4);
+  const uint64_t second = ((low >> 4) & nib) | ((top64_hi & two) << 4);
+  return _mm_sub_epi8(_mm_set_epi64x(static_cast<int64_t>(second), static_cast<int64_t>(first)), _mm_set1_epi8(32));
+}
+
+// The integer part of one q2_k / q3_k / q6_k super-block times N activation blocks (a[j]:
+// token j's block at the same position). q3_k and q6_k: value = scale * (q - offset) with
+// offset 4 and 32; the offset comes off through the activations' sums per 16, and the lanes
+// of isum[j] sum to sum_g scale_g * ((q_g - offset) . a_g). q2_k: value = d * scale * q -
+// dmin * min; isum[j] gets the scale part and msum[j] (q2_k only) sum_g min_g * sum(a_g).
+template <DType T, int N>
+inline void k16_block_sums(const uint8_t* b, const ActBlock256* const* a, __m256i* isum, __m256i* msum) {
+  const __m256i three = _mm256_set1_epi8(3);
+  if constexpr (T == DType::q2_k) {
+    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
+    const __m128i m4 = _mm_set1_epi8(0x0f);
+    const __m256i pairs16 = scale_pairs16(_mm_and_si128(packed, m4));
+    const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), m4));
+    for (int j = 0; j < N; ++j) {
+      isum[j] = _mm256_setzero_si256();
+      msum[j] = group_sums_times(mins16, a[j]);
+    }
+    for (int half = 0; half < 2; ++half) {
+      const __m256i v = load32(b + 16 + half * 32);
+      const __m256i q[4] = {_mm256_and_si256(v, three), _mm256_and_si256(_mm256_srli_epi16(v, 2), three),
+                            _mm256_and_si256(_mm256_srli_epi16(v, 4), three),
+                            _mm256_and_si256(_mm256_srli_epi16(v, 6), three)};
+      add_scaled_runs<N>(q, half, pairs16, a, isum);
+    }
+  } else if constexpr (T == DType::q3_k) {
+    const __m128i sc8 = q3k_scales(b + 96);
+    const __m256i scales16 = _mm256_cvtepi8_epi16(sc8), pairs16 = scale_pairs16(sc8);
+    for (int j = 0; j < N; ++j)
+      isum[j] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(group_sums_times(scales16, a[j]), 2));
+    // hmask bit 4 * half + k of byte l is the third bit of run (half, k)'s value l: each
+    // is shifted to bit 2 of its own byte (a 16-bit shift moves bits across bytes, but the
+    // mask keeps only the byte's own bit).
+    const __m256i hv = load32(b), four = _mm256_set1_epi8(4);
+    for (int half = 0; half < 2; ++half) {
+      const __m256i v = load32(b + 32 + half * 32);
+      __m256i q[4];
+      for (int k = 0; k < 4; ++k) {
+        const int bit = half * 4 + k;
+        const __m256i h = bit >= 2 ? _mm256_srli_epi16(hv, bit - 2) : _mm256_slli_epi16(hv, 2 - bit);
+        q[k] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v, 2 * k), three), _mm256_and_si256(h, four));
+      }
+      add_scaled_runs<N>(q, half, pairs16, a, isum);
+    }
+  } else {
+    static_assert(T == DType::q6_k);
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
+    const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 192));
+    const __m256i scales16 = _mm256_cvtepi8_epi16(sc8), pairs16 = scale_pairs16(sc8);
+    for (int j = 0; j < N; ++j)
+      isum[j] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(group_sums_times(scales16, a[j]), 5));
+    for (int half = 0; half < 2; ++half) {
+      const uint8_t* l4 = b + half * 64;
+      const __m256i la = load32(l4), lb = load32(l4 + 32), hv = load32(b + 128 + half * 32);
+      // Each 2-bit pair of hv shifted straight to bits 4-5 and masked there.
+      const __m256i q[4] = {
+          _mm256_or_si256(_mm256_and_si256(la, m4), _mm256_and_si256(_mm256_slli_epi16(hv, 4), m30)),
+          _mm256_or_si256(_mm256_and_si256(lb, m4), _mm256_and_si256(_mm256_slli_epi16(hv, 2), m30)),
+          _mm256_or_si256(nibbles_high(la), _mm256_and_si256(hv, m30)),
+          _mm256_or_si256(nibbles_high(lb), _mm256_and_si256(_mm256_srli_epi16(hv, 2), m30))};
+      add_scaled_runs<N>(q, half, pairs16, a, isum);
+    }
+  }
+  (void)msum;
 }
 
 }  // namespace dsinfer::kernels::avx2

@@ -90,9 +90,11 @@ void dot_q45k(const std::byte* w, const std::byte* const* act, int64_t cols, flo
   for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]) - hsum(acc_mins[j]);
 }
 
-// q6_k: sixteen 16-value groups with signed scales, value = d * scale * (q - 32).
-template <int N>
-void dot_q6k(const std::byte* w, const std::byte* const* act, int64_t cols, float* out) {
+// q2_k, q3_k, q6_k: sixteen 16-value groups, value = d * scale * (q - offset), or for q2_k
+// d * scale * q - dmin * min.
+template <DType T, int N>
+void dot_k16(const std::byte* w, const std::byte* const* act, int64_t cols, float* out) {
+  constexpr uint32_t bb = k16_block_bytes<T>;
   const ActBlock256* a[N];
   __m256 acc[N];
   for (int j = 0; j < N; ++j) {
@@ -100,15 +102,18 @@ void dot_q6k(const std::byte* w, const std::byte* const* act, int64_t cols, floa
     acc[j] = _mm256_setzero_ps();
   }
   for (int64_t i = 0; i < cols / 256; ++i) {
-    const uint8_t* b = u8(w) + i * 210;
-    prefetch_ahead<210>(b);
-    const float d = f16(b + 208);
+    const uint8_t* b = u8(w) + i * bb;
+    prefetch_ahead<bb>(b);
+    const float d = f16(b + k16_d_at<T>);
     const ActBlock256* ai[N];
     for (int j = 0; j < N; ++j) ai[j] = a[j] + i;
-    __m256i isum[N];
-    q6k_block_sums<N>(b, ai, isum);
-    for (int j = 0; j < N; ++j)
+    __m256i isum[N], msum[N];
+    k16_block_sums<T, N>(b, ai, isum, msum);
+    for (int j = 0; j < N; ++j) {
       acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * ai[j]->d), _mm256_cvtepi32_ps(isum[j]), acc[j]);
+      if constexpr (T == DType::q2_k)
+        acc[j] = _mm256_fnmadd_ps(_mm256_set1_ps(f16(b + 82) * ai[j]->d), _mm256_cvtepi32_ps(msum[j]), acc[j]);
+    }
   }
   for (int j = 0; j < N; ++j) out[j] = hsum(acc[j]);
 }
@@ -162,9 +167,12 @@ struct D45 {
     static void run(const std::byte* w, const std::byte* const* a, int64_t c, float* o) { dot_q45k<T, N>(w, a, c, o); }
   };
 };
-template <int N>
-struct D6 {
-  static void run(const std::byte* w, const std::byte* const* a, int64_t c, float* o) { dot_q6k<N>(w, a, c, o); }
+template <DType T>
+struct D16 {
+  template <int N>
+  struct K {
+    static void run(const std::byte* w, const std::byte* const* a, int64_t c, float* o) { dot_k16<T, N>(w, a, c, o); }
+  };
 };
 template <DType T>
 struct DF {
@@ -185,7 +193,9 @@ RowDot row_dot_avx2(DType t) {
     case DType::q5_1: return by_count<D32<DType::q5_1>::K>;
     case DType::q4_k: return by_count<D45<DType::q4_k>::K>;
     case DType::q5_k: return by_count<D45<DType::q5_k>::K>;
-    case DType::q6_k: return by_count<D6>;
+    case DType::q2_k: return by_count<D16<DType::q2_k>::K>;
+    case DType::q3_k: return by_count<D16<DType::q3_k>::K>;
+    case DType::q6_k: return by_count<D16<DType::q6_k>::K>;
     case DType::f32: return by_count<DF<DType::f32>::K>;
     case DType::f16: return by_count<DF<DType::f16>::K>;
     case DType::bf16: return by_count<DF<DType::bf16>::K>;

@@ -66,16 +66,48 @@ void scale_min_6bit(const uint8_t* s, int j, int* scale, int* min) {
 }
 
 // One k-quant super-block as unsigned values plus, per run of 16, an integer scale and
-// an integer offset: value = d * (scale * q) - dmin * min (q4_k, q5_k) or
-// d * scale * (q - 32) (q6_k).
+// an integer offset: value = d * (scale * q) - dmin * min (q2_k, q4_k, q5_k) or
+// d * scale * (q - offset) (q3_k: offset 4, q6_k: 32).
 struct Unpacked256 {
   uint8_t q[256];
   int scale[16];
-  int min[16];  // q4_k / q5_k: the min multiplier; q6_k: 32 * scale
+  int min[16];  // q2_k / q4_k / q5_k: the min multiplier; q3_k / q6_k: offset * scale
   float d, dmin;
 };
 
+// q2_k and q3_k store value half * 128 + 32 * k + l in bits 2k-2k+1 of byte half * 32 + l
+// (q3_k's third bit: bit 4 * half + k of hmask byte l, set meaning no -4).
+void unpack_k23(DType t, const uint8_t* b, Unpacked256& u) {
+  const bool three = t == DType::q3_k;
+  const uint8_t* qs = b + (three ? 32 : 16);
+  for (int half = 0; half < 2; ++half)
+    for (int k = 0; k < 4; ++k)
+      for (int l = 0; l < 32; ++l) {
+        int q = (qs[half * 32 + l] >> (2 * k)) & 3;
+        if (three) q |= ((b[l] >> (half * 4 + k)) & 1) << 2;
+        u.q[half * 128 + k * 32 + l] = static_cast<uint8_t>(q);
+      }
+  if (three) {
+    const uint8_t* packed = b + 96;
+    u.d = u.dmin = read_f16(b + 108);
+    for (int g = 0; g < 16; ++g) {
+      const int low = g < 8 ? (packed[g] & 0xf) : (packed[g - 8] >> 4);
+      const int high = (packed[8 + g % 4] >> (2 * (g / 4))) & 3;
+      u.scale[g] = (low | (high << 4)) - 32;
+      u.min[g] = 4 * u.scale[g];
+    }
+  } else {
+    u.d = read_f16(b + 80);
+    u.dmin = read_f16(b + 82);
+    for (int g = 0; g < 16; ++g) {
+      u.scale[g] = b[g] & 0xf;
+      u.min[g] = b[g] >> 4;
+    }
+  }
+}
+
 void unpack256(DType t, const uint8_t* b, Unpacked256& u) {
+  if (t == DType::q2_k || t == DType::q3_k) return unpack_k23(t, b, u);
   if (t == DType::q6_k) {
     const uint8_t* ql = b;
     const uint8_t* qh = b + 128;
@@ -170,6 +202,8 @@ RowDot row_dot_portable(DType t) {
     case DType::q5_0: return dot32<DType::q5_0>;
     case DType::q4_1: return dot32<DType::q4_1>;
     case DType::q5_1: return dot32<DType::q5_1>;
+    case DType::q2_k: return dot256<DType::q2_k>;
+    case DType::q3_k: return dot256<DType::q3_k>;
     case DType::q4_k: return dot256<DType::q4_k>;
     case DType::q5_k: return dot256<DType::q5_k>;
     case DType::q6_k: return dot256<DType::q6_k>;

@@ -156,10 +156,13 @@ void tile_q45k(const std::byte* w, size_t stride, const std::byte* next, const s
   for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * R, acc[j]);
 }
 
-// q6_k: sixteen 16-value groups with signed scales, value = d * scale * (q - 32).
-template <int N>
-void tile_q6k(const std::byte* w, size_t stride, const std::byte* next, const std::byte* const* act, int64_t cols,
+// q2_k, q3_k, q6_k: sixteen 16-value groups, value = d * scale * (q - offset), or for q2_k
+// d * scale * q - dmin * min.
+template <DType T, int N>
+void tile_k16(const std::byte* w, size_t stride, const std::byte* next, const std::byte* const* act, int64_t cols,
               float* out) {
+  constexpr uint32_t bb = k16_block_bytes<T>;
+  constexpr bool mins = T == DType::q2_k;
   const ActBlock256* a[N];
   __m256 acc[N];
   for (int j = 0; j < N; ++j) {
@@ -168,20 +171,28 @@ void tile_q6k(const std::byte* w, size_t stride, const std::byte* next, const st
   }
   for (int64_t i = 0; i < cols / 256; ++i) {
     const uint8_t* b[R];
-    for (int r = 0; r < R; ++r) b[r] = u8(w) + r * stride + i * 210;
+    for (int r = 0; r < R; ++r) b[r] = u8(w) + r * stride + i * bb;
     const ActBlock256* ai[N];
     for (int j = 0; j < N; ++j) ai[j] = a[j] + i;
     alignas(32) __m256i part[N][R];
+    alignas(32) __m256i mins_part[mins ? N : 1][R];
     for (int r = 0; r < R; ++r) {
-      prefetch_next_tile<210>(next, r * stride + i * 210);
-      __m256i isum[N];
-      q6k_block_sums<N>(b[r], ai, isum);
-      for (int j = 0; j < N; ++j) part[j][r] = isum[j];
+      prefetch_next_tile<bb>(next, r * stride + i * bb);
+      __m256i isum[N], msum[N];
+      k16_block_sums<T, N>(b[r], ai, isum, msum);
+      for (int j = 0; j < N; ++j) {
+        part[j][r] = isum[j];
+        if constexpr (mins) mins_part[j][r] = msum[j];
+      }
     }
-    const __m256 d = row_scales(b, 208);
-    for (int j = 0; j < N; ++j)
-      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(ai[j]->d)), _mm256_cvtepi32_ps(fold_rows(part[j])),
-                               acc[j]);
+    const __m256 d = row_scales(b, k16_d_at<T>);
+    for (int j = 0; j < N; ++j) {
+      const __m256 ad = _mm256_set1_ps(ai[j]->d);
+      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, ad), _mm256_cvtepi32_ps(fold_rows(part[j])), acc[j]);
+      if constexpr (mins)
+        acc[j] = _mm256_fnmadd_ps(_mm256_mul_ps(row_scales(b, 82), ad), _mm256_cvtepi32_ps(fold_rows(mins_part[j])),
+                                  acc[j]);
+    }
   }
   for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * R, acc[j]);
 }
@@ -288,11 +299,15 @@ struct TF {
     }
   };
 };
-template <int N>
-struct T6 {
-  static void run(const std::byte* w, size_t s, const std::byte* x, const std::byte* const* a, int64_t c, float* o) {
-    tile_q6k<N>(w, s, x, a, c, o);
-  }
+template <DType T>
+struct T16 {
+  template <int N>
+  struct K {
+    static void run(const std::byte* w, size_t s, const std::byte* x, const std::byte* const* a, int64_t c,
+                    float* o) {
+      tile_k16<T, N>(w, s, x, a, c, o);
+    }
+  };
 };
 
 }  // namespace
@@ -306,7 +321,9 @@ RowTile row_tile_avx2(DType t) {
     case DType::q5_1: return by_count<T32<DType::q5_1>::K>;
     case DType::q4_k: return by_count<T45<DType::q4_k>::K, true>;
     case DType::q5_k: return by_count<T45<DType::q5_k>::K, true>;
-    case DType::q6_k: return by_count<T6>;
+    case DType::q2_k: return by_count<T16<DType::q2_k>::K>;
+    case DType::q3_k: return by_count<T16<DType::q3_k>::K>;
+    case DType::q6_k: return by_count<T16<DType::q6_k>::K>;
     case DType::f32: return by_count<TF<DType::f32>::K>;
     case DType::f16: return by_count<TF<DType::f16>::K>;
     case DType::bf16: return by_count<TF<DType::bf16>::K>;

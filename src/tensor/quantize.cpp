@@ -179,6 +179,80 @@ void quantize_q6_k(const float* x, std::byte* out, size_t n) {
   }
 }
 
+// q2_k: sixteen groups of 16, each with a 4-bit scale and min against the super-block's
+// f16 d and dmin; value = d * scale * q - dmin * min with 2-bit q. Value half * 128 + 32 * k
+// + l sits in bits 2k-2k+1 of byte half * 32 + l.
+void quantize_q2_k(const float* x, std::byte* out, size_t n) {
+  for (size_t b = 0; b < n / 256; ++b, x += 256, out += 84) {
+    float scale[16], lo[16], max_scale = 0.0f, max_min = 0.0f;
+    for (int g = 0; g < 16; ++g) {
+      const float* y = x + g * 16;
+      const float mn = std::min(0.0f, *std::min_element(y, y + 16)), mx = std::max(0.0f, *std::max_element(y, y + 16));
+      scale[g] = (mx - mn) / 3.0f;
+      lo[g] = -mn;
+      max_scale = std::max(max_scale, scale[g]);
+      max_min = std::max(max_min, lo[g]);
+    }
+    const uint16_t dh = f32_to_f16(max_scale / 15.0f), mh = f32_to_f16(max_min / 15.0f);
+    const float d = f16_to_f32(dh), dmin = f16_to_f32(mh);
+    int q[256];
+    for (int g = 0; g < 16; ++g) {
+      const int sc = d > 0.0f ? round_clamp(scale[g] / d, 0, 15) : 0;
+      const int mn = dmin > 0.0f ? round_clamp(lo[g] / dmin, 0, 15) : 0;
+      out[g] = static_cast<std::byte>(sc | (mn << 4));
+      const float step = d * static_cast<float>(sc), off = dmin * static_cast<float>(mn);
+      for (int j = 0; j < 16; ++j) q[g * 16 + j] = step > 0.0f ? round_clamp((x[g * 16 + j] + off) / step, 0, 3) : 0;
+    }
+    std::byte* qs = out + 16;
+    for (int half = 0; half < 2; ++half)
+      for (int l = 0; l < 32; ++l) {
+        const int* y = q + half * 128 + l;
+        qs[half * 32 + l] = static_cast<std::byte>(y[0] | (y[32] << 2) | (y[64] << 4) | (y[96] << 6));
+      }
+    put_u16(out + 80, dh);
+    put_u16(out + 82, mh);
+  }
+}
+
+// q3_k: sixteen groups of 16 with signed 6-bit scales against an f16 d; 3-bit codes offset
+// by 4, stored as two low bits (laid out as q2_k's) and a third bit in a 32-byte mask (bit
+// 4 * half + k of byte l). The scales are biased by 32 and packed into 12 bytes: low nibbles
+// of scales 0-7 and 8-15 in the low and high nibbles of bytes 0-7, top bit pairs in 8-11.
+void quantize_q3_k(const float* x, std::byte* out, size_t n) {
+  for (size_t b = 0; b < n / 256; ++b, x += 256, out += 110) {
+    float scale[16], max_scale = 0.0f;
+    for (int g = 0; g < 16; ++g) {
+      scale[g] = signed_absmax(x + g * 16, 16) / -4.0f;
+      max_scale = std::max(max_scale, std::fabs(scale[g]));
+    }
+    const uint16_t dh = f32_to_f16(max_scale / 31.0f);
+    const float d = f16_to_f32(dh);
+    int sc[16], q[256];
+    for (int g = 0; g < 16; ++g) {
+      sc[g] = d > 0.0f ? round_clamp(scale[g] / d, -32, 31) : 0;
+      const float step = d * static_cast<float>(sc[g]);
+      for (int j = 0; j < 16; ++j) q[g * 16 + j] = step != 0.0f ? round_clamp(x[g * 16 + j] / step + 4.0f, 0, 7) : 4;
+    }
+    std::memset(out, 0, 110);
+    std::byte* hmask = out;
+    std::byte* qs = out + 32;
+    for (int half = 0; half < 2; ++half)
+      for (int k = 0; k < 4; ++k)
+        for (int l = 0; l < 32; ++l) {
+          const int v = q[half * 128 + k * 32 + l];
+          qs[half * 32 + l] |= static_cast<std::byte>((v & 3) << (2 * k));
+          hmask[l] |= static_cast<std::byte>((v >> 2) << (half * 4 + k));
+        }
+    auto* packed = reinterpret_cast<uint8_t*>(out + 96);
+    for (int g = 0; g < 16; ++g) {
+      const int biased = sc[g] + 32;
+      packed[g % 8] |= static_cast<uint8_t>((biased & 0xf) << (g < 8 ? 0 : 4));
+      packed[8 + g % 4] |= static_cast<uint8_t>((biased >> 4) << (2 * (g / 4)));
+    }
+    put_u16(out + 108, dh);
+  }
+}
+
 // Nearest E4M3 code (ties to the even code), saturating at +-448 as DeepSeek's FP8
 // checkpoints do; NaN stays NaN.
 uint8_t to_fp8_e4m3(float v) {
@@ -202,7 +276,8 @@ uint8_t to_fp8_e4m3(float v) {
 bool can_quantize(DType type) {
   return type == DType::f32 || type == DType::f16 || type == DType::bf16 || type == DType::q8_0 ||
          type == DType::q4_0 || type == DType::q5_0 || type == DType::q4_1 || type == DType::q5_1 ||
-         type == DType::q4_k || type == DType::q5_k || type == DType::q6_k || type == DType::f8_e4m3;
+         type == DType::q2_k || type == DType::q3_k || type == DType::q4_k || type == DType::q5_k ||
+         type == DType::q6_k || type == DType::f8_e4m3;
 }
 
 std::vector<std::byte> quantize(DType type, std::span<const float> values) {
@@ -227,6 +302,8 @@ std::vector<std::byte> quantize(DType type, std::span<const float> values) {
     case DType::q5_0: quantize_q4_q5_0(values.data(), out.data(), n, 5); break;
     case DType::q4_1: quantize_q4_q5_1(values.data(), out.data(), n, 4); break;
     case DType::q5_1: quantize_q4_q5_1(values.data(), out.data(), n, 5); break;
+    case DType::q2_k: quantize_q2_k(values.data(), out.data(), n); break;
+    case DType::q3_k: quantize_q3_k(values.data(), out.data(), n); break;
     case DType::q4_k: quantize_q45_k(values.data(), out.data(), n, 4); break;
     case DType::q5_k: quantize_q45_k(values.data(), out.data(), n, 5); break;
     case DType::q6_k: quantize_q6_k(values.data(), out.data(), n); break;
