@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   std::vector<float> x(static_cast<size_t>(64 * cols)), y(static_cast<size_t>(64 * rows));
   for (auto& v : x) v = g(rng);
   for (DType t : {DType::q8_0, DType::q4_0, DType::q5_0, DType::q4_1, DType::q5_1, DType::q2_k, DType::q3_k,
-                  DType::q4_k, DType::q5_k, DType::q6_k, DType::f16, DType::bf16}) {
+                  DType::q4_k, DType::q5_k, DType::q6_k, DType::iq4_nl, DType::iq4_xs, DType::f16, DType::bf16}) {
     const auto w = quantize(t, values);
     std::vector<std::byte> grouped;
     for (int layout = 0; layout < 2; ++layout) {

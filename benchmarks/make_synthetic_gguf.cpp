@@ -9,13 +9,15 @@
 // q5_k_m is the same mix with q5_k, whose fallback is q5_1. q3_k_m and q2_k follow
 // llama.cpp's Q3_K_M and Q2_K: q3_k (q2_k) almost everywhere; attention output and ffn_down
 // q4_k (q3_k), ffn_down q5_k in the first sixteenth of the layers for Q3_K_M; the output
-// q6_k; the dense models' attn_v q5_k in two layers and q4_k after (Q3_K_M) or q4_k (Q2_K,
-// four or more query heads per kv head). Their 256-wide types fall back to q4_0 as
-// llama.cpp's own quantizer does today.
+// q6_k; the dense models' attn_v q5_k in two layers and q4_k after (Q3_K_M), or q4_k (Q2_K,
+// four or more query heads per kv head; q3_k with fewer). Their 256-wide types fall back to q4_0 as
+// llama.cpp's own quantizer does today. iq4_xs: iq4_xs everywhere but the output (q6_k) and
+// the dense models' attn_v (q5_k with four or more query heads per kv head); iq4_nl where
+// the width is no multiple of 256.
 // --shape picks DeepSeek-V2-Lite (default) or an R1-Distill dense shape (Qwen2.5-1.5B, Llama-3.1-8B).
 // A placeholder byte-level tokenizer fills the vocabulary so that llama.cpp loads the files too.
 //   make_synthetic_gguf OUT.gguf [--shape v2-lite|qwen2-1.5b|llama-8b] [--layers N]
-//                      [--type q8_0|q4_k_m|q5_k_m|q3_k_m|q2_k|f16|bf16] [--seed S]
+//                      [--type q8_0|q4_k_m|q5_k_m|q3_k_m|q2_k|iq4_xs|f16|bf16] [--seed S]
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -125,7 +127,7 @@ void add_dense(GgufWriter& w, Rng& rng, const DenseShape& d, int64_t layers,
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr, "usage: make_synthetic_gguf OUT.gguf [--shape v2-lite|qwen2-1.5b|llama-8b] [--layers N] "
-                         "[--type q8_0|q4_k_m|q5_k_m|q3_k_m|q2_k|f16|bf16] [--seed S]\n");
+                         "[--type q8_0|q4_k_m|q5_k_m|q3_k_m|q2_k|iq4_xs|f16|bf16] [--seed S]\n");
     return 2;
   }
   std::string out = argv[1], type_name = "q8_0", shape = "v2-lite";
@@ -143,7 +145,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (layers < 0) layers = dense ? dense->layers : 27;
-  const bool mix = type_name == "q4_k_m" || type_name == "q5_k_m" || type_name == "q3_k_m" || type_name == "q2_k";
+  const bool mix = type_name == "q4_k_m" || type_name == "q5_k_m" || type_name == "q3_k_m" || type_name == "q2_k" ||
+                   type_name == "iq4_xs";
   if (!mix && type_name != "q8_0" && type_name != "f16" && type_name != "bf16") {
     std::fprintf(stderr, "make_synthetic_gguf: unknown --type %s\n", type_name.c_str());
     return 2;
@@ -152,6 +155,7 @@ int main(int argc, char** argv) {
                    : type_name == "q5_k_m" ? DType::q5_k
                    : type_name == "q3_k_m" ? DType::q3_k
                    : type_name == "q2_k"   ? DType::q2_k
+                   : type_name == "iq4_xs" ? DType::iq4_xs
                    : type_name == "f16"    ? DType::f16
                    : type_name == "bf16"   ? DType::bf16
                                            : DType::q8_0;
@@ -204,8 +208,10 @@ int main(int argc, char** argv) {
       if (role == Role::attn_v) t = l < 2 ? DType::q5_k : DType::q4_k;
       else if (role == Role::ffn_down) t = l < layers / 16 ? DType::q5_k : DType::q4_k;
       else if (role == Role::attn_output) t = DType::q4_k;
+    } else if (wt == DType::iq4_xs) {
+      if (role == Role::attn_v && dense && dense->heads >= 4 * dense->kv_heads) t = DType::q5_k;
     } else if (role == Role::attn_v) {  // q2_k
-      t = DType::q4_k;
+      t = dense && dense->heads >= 4 * dense->kv_heads ? DType::q4_k : DType::q3_k;
     } else if (role == Role::ffn_down || role == Role::attn_output) {
       t = DType::q3_k;
     }
@@ -214,6 +220,7 @@ int main(int argc, char** argv) {
         case DType::q6_k: return DType::q8_0;
         case DType::q5_k: return DType::q5_1;
         case DType::q4_k: return DType::q5_0;
+        case DType::iq4_xs: return DType::iq4_nl;
         default: return DType::q4_0;
       }
     }

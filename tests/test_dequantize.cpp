@@ -40,6 +40,7 @@ TEST_CASE("every decodable block type matches the independent reference bit for 
       {"f16", DType::f16},   {"bf16", DType::bf16}, {"q4_0", DType::q4_0}, {"q4_1", DType::q4_1},
       {"q5_0", DType::q5_0}, {"q5_1", DType::q5_1}, {"q8_0", DType::q8_0}, {"q2_k", DType::q2_k},
       {"q3_k", DType::q3_k}, {"q4_k", DType::q4_k}, {"q5_k", DType::q5_k}, {"q6_k", DType::q6_k},
+      {"iq4_nl", DType::iq4_nl}, {"iq4_xs", DType::iq4_xs},
   };
   for (const auto& [name, type] : types) check_fixture(name, type);
 }

@@ -45,7 +45,7 @@ namespace {
 
 const DType kKernelTypes[] = {DType::q8_0, DType::q4_0, DType::q5_0, DType::q4_1, DType::q5_1,
                               DType::q2_k, DType::q3_k, DType::q4_k, DType::q5_k, DType::q6_k,
-                              DType::f16,  DType::bf16, DType::f32};
+                              DType::iq4_nl, DType::iq4_xs, DType::f16, DType::bf16, DType::f32};
 
 std::vector<float> normal_values(size_t n, uint32_t seed) {
   std::mt19937 rng(seed);
@@ -76,6 +76,7 @@ TEST_CASE("quantizers round-trip through the independent decoders within each ty
   const std::pair<DType, double> bounds[] = {{DType::q8_0, 0.01}, {DType::q4_0, 0.15}, {DType::q5_0, 0.075},
                                              {DType::q4_1, 0.15}, {DType::q5_1, 0.075},
                                              {DType::q2_k, 0.35}, {DType::q3_k, 0.18},
+                                             {DType::iq4_nl, 0.09}, {DType::iq4_xs, 0.09},
                                              {DType::q4_k, 0.15}, {DType::q5_k, 0.075}, {DType::q6_k, 0.035}};
   const auto x = normal_values(4096, 5);
   for (auto [type, bound] : bounds) {
@@ -279,7 +280,7 @@ TEST_CASE("matmul: batched tasks with gathered rows equal row-by-row products, f
 
 TEST_CASE("interleaved row groups: the same products as the rows they were made from", "[kernels][row_groups]") {
   const int64_t rows = 48, cols = 1536;
-  for (DType type : {DType::q8_0, DType::q5_0, DType::q4_0, DType::q4_1, DType::q5_1, DType::q4_k, DType::q5_k}) {
+  for (DType type : {DType::q8_0, DType::q5_0, DType::q4_0, DType::q4_1, DType::q5_1, DType::iq4_nl, DType::q4_k, DType::q5_k}) {
     // Quantized normal values, then raw code bytes: every bit pattern, q8_0's -128 included,
     // which no quantizer writes but a file may hold (the kernel's sign trick must take it).
     for (int raw = 0; raw < 2; ++raw) {

@@ -1,4 +1,4 @@
-// q8_0 / q5_0 / q4_0 / q4_1 / q5_1 files, whose matrices the loader repacks into interleaved row groups
+// q8_0 / q5_0 / q4_0 / q4_1 / q5_1 / iq4_nl files, whose matrices the loader repacks into interleaved row groups
 // (kernels/row_groups.hpp) on CPUs with the group kernel, against the same file left in
 // rows and against its values decoded to f32 (the path the NumPy reference checks): a
 // layout slip (an expert slice off by a group, a tied embedding read as rows) shows here.
@@ -34,7 +34,7 @@ std::vector<float> all_logits(const Model& m, const std::vector<int32_t>& tokens
 
 TEST_CASE("32-value block GGUF files: repacked weights give the logits of the rows they came from",
           "[model][repack]") {
-  for (DType type : {DType::q8_0, DType::q5_0, DType::q4_0, DType::q4_1, DType::q5_1})
+  for (DType type : {DType::q8_0, DType::q5_0, DType::q4_0, DType::q4_1, DType::q5_1, DType::iq4_nl})
     for (const char* config : {"v2lite", "v3", "qwen2", "llama"}) {
       INFO(dtype_name(type) << " " << config);
       const bool groups = kernels::has_group_kernel(type);

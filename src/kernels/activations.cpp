@@ -14,12 +14,14 @@ ActFormat act_format(DType t) {
     case DType::q4_0:
     case DType::q5_0:
     case DType::q4_1:
-    case DType::q5_1: return ActFormat::q8_32;
+    case DType::q5_1:
+    case DType::iq4_nl: return ActFormat::q8_32;
     case DType::q2_k:
     case DType::q3_k:
     case DType::q4_k:
     case DType::q5_k:
-    case DType::q6_k: return ActFormat::q8_256;
+    case DType::q6_k:
+    case DType::iq4_xs: return ActFormat::q8_256;
     default: return ActFormat::f32;
   }
 }

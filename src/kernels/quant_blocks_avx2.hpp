@@ -13,6 +13,7 @@
 #include "dsinfer/dtype.hpp"
 #include "kernels/activations.hpp"
 #include "kernels/hsum_avx2.hpp"
+#include "tensor/iq4_levels.hpp"
 
 namespace dsinfer::kernels::avx2 {
 
@@ -91,12 +92,28 @@ template <DType T>
 constexpr bool has_min = T == DType::q4_1 || T == DType::q5_1;
 template <DType T>
 constexpr bool five_bit = T == DType::q5_0 || T == DType::q5_1;
+// q8_0 and iq4_nl blocks hold signed values (iq4_nl's codes name them in kIq4Levels).
 template <DType T>
-constexpr uint32_t block32_bytes = T == DType::q8_0   ? 34
-                                   : T == DType::q4_0 ? 18
-                                   : T == DType::q4_1 ? 20
-                                   : T == DType::q5_0 ? 22
-                                                      : 24;
+constexpr bool signed_values = T == DType::q8_0 || T == DType::iq4_nl;
+template <DType T>
+constexpr uint32_t block32_bytes = T == DType::q8_0                        ? 34
+                                   : T == DType::q4_0 || T == DType::iq4_nl ? 18
+                                   : T == DType::q4_1                       ? 20
+                                   : T == DType::q5_0                       ? 22
+                                                                            : 24;
+
+// The 32 signed values of 16 bytes of iq4 codes (nibbles laid out as q4_0's).
+inline __m256i iq4_values(const uint8_t* qs) {
+  const __m256i levels = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(kIq4Levels)));
+  return _mm256_shuffle_epi8(levels, nibbles32(qs));
+}
+
+// The signed values of a q8_0 or iq4_nl block.
+template <DType T>
+inline __m256i signed32(const uint8_t* b) {
+  if constexpr (T == DType::q8_0) return load32(b + 2);
+  else return iq4_values(b + 2);
+}
 
 // The stored codes of a q4_0 / q4_1 (0..15) or q5_0 / q5_1 (0..31) block, before the
 // _0 types' offset (8 or 16) is taken off. The _1 types' header has one f16 more.
@@ -164,14 +181,15 @@ inline void q45k_block_sums(const uint8_t* b, const ActBlock256* const* a, __m25
   }
 }
 
-// The sixteen-group k-quants (q2_k, q3_k, q6_k): a super-block is sixteen 16-value groups,
-// each with its own integer scale, and its codes come in two halves of 128 values, each
-// four 32-value runs (a run spans two groups).
+// 256-value super-blocks with one f16 d and an integer scale per group, whose integer parts
+// are summed whole before d: q2_k, q3_k and q6_k (sixteen 16-value groups; their codes come
+// in two halves of 128 values, each four 32-value runs, a run spanning two groups) and
+// iq4_xs (eight 32-value groups).
 template <DType T>
-constexpr uint32_t k16_block_bytes = T == DType::q2_k ? 84 : T == DType::q3_k ? 110 : 210;
+constexpr uint32_t d256_bytes = T == DType::q2_k ? 84 : T == DType::q3_k ? 110 : T == DType::iq4_xs ? 136 : 210;
 // Where the f16 d sits (q2_k's dmin follows it).
 template <DType T>
-constexpr int k16_d_at = T == DType::q2_k ? 80 : T == DType::q3_k ? 108 : 208;
+constexpr int d256_d_at = T == DType::q2_k ? 80 : T == DType::q3_k ? 108 : T == DType::iq4_xs ? 0 : 208;
 
 // Sixteen int8 scales as int16: even-numbered ones in the low 128-bit half, odd-numbered
 // in the high half, so the pair of run (half, k) is one in-lane byte shuffle away.
@@ -216,13 +234,32 @@ inline __m128i q3k_scales(const uint8_t* s) {
   return _mm_sub_epi8(_mm_set_epi64x(static_cast<int64_t>(second), static_cast<int64_t>(first)), _mm_set1_epi8(32));
 }
 
-// The integer part of one q2_k / q3_k / q6_k super-block times N activation blocks (a[j]:
+// The eight signed scales of an iq4_xs block as int16, in both 128-bit halves: the low four
+// bits of scale i are nibble i of the four bytes after scales_h, the top two bits 2i and
+// 2i + 1 of the little-endian scales_h (moved to the top of each lane by one multiply).
+inline __m256i iq4xs_scales16(const uint8_t* b) {
+  uint32_t low;
+  uint16_t high;
+  std::memcpy(&high, b + 2, 2);
+  std::memcpy(&low, b + 4, 4);
+  const __m128i lv = _mm_cvtsi32_si128(static_cast<int>(low)), nib = _mm_set1_epi8(0x0f);
+  const __m128i low16 =
+      _mm_cvtepu8_epi16(_mm_unpacklo_epi8(_mm_and_si128(lv, nib), _mm_and_si128(_mm_srli_epi16(lv, 4), nib)));
+  const __m128i top16 = _mm_srli_epi16(
+      _mm_mullo_epi16(_mm_set1_epi16(static_cast<int16_t>(high)),
+                      _mm_setr_epi16(1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1)),
+      14);
+  return _mm256_broadcastsi128_si256(_mm_sub_epi16(_mm_or_si128(low16, _mm_slli_epi16(top16, 4)), _mm_set1_epi16(32)));
+}
+
+// The integer part of one q2_k / q3_k / q6_k / iq4_xs super-block times N activation blocks (a[j]:
 // token j's block at the same position). q3_k and q6_k: value = scale * (q - offset) with
 // offset 4 and 32; the offset comes off through the activations' sums per 16, and the lanes
 // of isum[j] sum to sum_g scale_g * ((q_g - offset) . a_g). q2_k: value = d * scale * q -
 // dmin * min; isum[j] gets the scale part and msum[j] (q2_k only) sum_g min_g * sum(a_g).
+// iq4_xs: value = d * scale * level, the levels signed (their sign moves onto a).
 template <DType T, int N>
-inline void k16_block_sums(const uint8_t* b, const ActBlock256* const* a, __m256i* isum, __m256i* msum) {
+inline void d256_block_sums(const uint8_t* b, const ActBlock256* const* a, __m256i* isum, __m256i* msum) {
   const __m256i three = _mm256_set1_epi8(3);
   if constexpr (T == DType::q2_k) {
     const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
@@ -258,6 +295,17 @@ inline void k16_block_sums(const uint8_t* b, const ActBlock256* const* a, __m256
         q[k] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v, 2 * k), three), _mm256_and_si256(h, four));
       }
       add_scaled_runs<N>(q, half, pairs16, a, isum);
+    }
+  } else if constexpr (T == DType::iq4_xs) {
+    const __m256i sc16 = iq4xs_scales16(b);
+    for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
+    for (int ib = 0; ib < 8; ++ib) {
+      const __m256i w = iq4_values(b + 8 + 16 * ib), magnitude = _mm256_sign_epi8(w, w);
+      const __m256i scale = _mm256_shuffle_epi8(sc16, spread_int16(ib));
+      for (int j = 0; j < N; ++j) {
+        const __m256i p = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(load32(a[j]->q + 32 * ib), w));
+        isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, scale));
+      }
     }
   } else {
     static_assert(T == DType::q6_k);

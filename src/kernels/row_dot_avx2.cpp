@@ -15,7 +15,7 @@ namespace {
 
 using namespace avx2;
 
-// q8_0 multiplies signed bytes; q4_0 and q5_0 multiply their unsigned codes and take the
+// q8_0 and iq4_nl multiply signed bytes (iq4_nl's looked up from its codes); q4_0 and q5_0 multiply their unsigned codes and take the
 // code offset off once per block through the activation block's scaled sum, through which
 // q4_1's and q5_1's minimum comes in too.
 template <DType T, int N>
@@ -34,8 +34,8 @@ void dot32(const std::byte* w, const std::byte* const* act, int64_t cols, float*
     const uint8_t* b = u8(w) + i * bb;
     prefetch_ahead<1>(b);
     const float d = f16(b);
-    if constexpr (T == DType::q8_0) {
-      const __m256i q = load32(b + 2);
+    if constexpr (signed_values<T>) {
+      const __m256i q = signed32<T>(b);
       for (int j = 0; j < N; ++j)
         acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * a[j][i].d), _mm256_cvtepi32_ps(dot_i8(q, load32(a[j][i].q))),
                                  acc[j]);
@@ -91,10 +91,10 @@ void dot_q45k(const std::byte* w, const std::byte* const* act, int64_t cols, flo
 }
 
 // q2_k, q3_k, q6_k: sixteen 16-value groups, value = d * scale * (q - offset), or for q2_k
-// d * scale * q - dmin * min.
+// d * scale * q - dmin * min; iq4_xs: eight 32-value groups, value = d * scale * level.
 template <DType T, int N>
-void dot_k16(const std::byte* w, const std::byte* const* act, int64_t cols, float* out) {
-  constexpr uint32_t bb = k16_block_bytes<T>;
+void dot_d256(const std::byte* w, const std::byte* const* act, int64_t cols, float* out) {
+  constexpr uint32_t bb = d256_bytes<T>;
   const ActBlock256* a[N];
   __m256 acc[N];
   for (int j = 0; j < N; ++j) {
@@ -104,11 +104,11 @@ void dot_k16(const std::byte* w, const std::byte* const* act, int64_t cols, floa
   for (int64_t i = 0; i < cols / 256; ++i) {
     const uint8_t* b = u8(w) + i * bb;
     prefetch_ahead<bb>(b);
-    const float d = f16(b + k16_d_at<T>);
+    const float d = f16(b + d256_d_at<T>);
     const ActBlock256* ai[N];
     for (int j = 0; j < N; ++j) ai[j] = a[j] + i;
     __m256i isum[N], msum[N];
-    k16_block_sums<T, N>(b, ai, isum, msum);
+    d256_block_sums<T, N>(b, ai, isum, msum);
     for (int j = 0; j < N; ++j) {
       acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * ai[j]->d), _mm256_cvtepi32_ps(isum[j]), acc[j]);
       if constexpr (T == DType::q2_k)
@@ -168,10 +168,10 @@ struct D45 {
   };
 };
 template <DType T>
-struct D16 {
+struct DD256 {
   template <int N>
   struct K {
-    static void run(const std::byte* w, const std::byte* const* a, int64_t c, float* o) { dot_k16<T, N>(w, a, c, o); }
+    static void run(const std::byte* w, const std::byte* const* a, int64_t c, float* o) { dot_d256<T, N>(w, a, c, o); }
   };
 };
 template <DType T>
@@ -193,9 +193,11 @@ RowDot row_dot_avx2(DType t) {
     case DType::q5_1: return by_count<D32<DType::q5_1>::K>;
     case DType::q4_k: return by_count<D45<DType::q4_k>::K>;
     case DType::q5_k: return by_count<D45<DType::q5_k>::K>;
-    case DType::q2_k: return by_count<D16<DType::q2_k>::K>;
-    case DType::q3_k: return by_count<D16<DType::q3_k>::K>;
-    case DType::q6_k: return by_count<D16<DType::q6_k>::K>;
+    case DType::q2_k: return by_count<DD256<DType::q2_k>::K>;
+    case DType::q3_k: return by_count<DD256<DType::q3_k>::K>;
+    case DType::q6_k: return by_count<DD256<DType::q6_k>::K>;
+    case DType::iq4_nl: return by_count<D32<DType::iq4_nl>::K>;
+    case DType::iq4_xs: return by_count<DD256<DType::iq4_xs>::K>;
     case DType::f32: return by_count<DF<DType::f32>::K>;
     case DType::f16: return by_count<DF<DType::f16>::K>;
     case DType::bf16: return by_count<DF<DType::bf16>::K>;

@@ -7,6 +7,7 @@
 #include "kernels/activations.hpp"
 #include "kernels/row_dot.hpp"
 #include "tensor/block_read.hpp"
+#include "tensor/iq4_levels.hpp"
 
 namespace dsinfer::kernels {
 namespace {
@@ -16,13 +17,20 @@ using blocks::read_f16;
 const uint8_t* bytes(const std::byte* p) { return reinterpret_cast<const uint8_t*>(p); }
 
 // The integer values q of one 32-value block and its scale d and minimum m: value = d * q + m
-// (q signed with m = 0 for q8_0 / q4_0 / q5_0; unsigned codes with the block's m for q4_1 /
-// q5_1). Four- and five-bit codes: low nibbles are values 0-15, high nibbles 16-31, five-bit
+// (q signed with m = 0 for q8_0 / q4_0 / q5_0 / iq4_nl; unsigned codes with the block's m for
+// q4_1 / q5_1). Four- and five-bit codes: low nibbles are values 0-15, high nibbles 16-31, five-bit
 // types' 32 high bits follow the f16 header.
 float unpack32(DType t, const uint8_t* b, int8_t* w, float* m) {
   *m = 0.0f;
   if (t == DType::q8_0) {
     for (int j = 0; j < 32; ++j) w[j] = static_cast<int8_t>(b[2 + j]);
+    return read_f16(b);
+  }
+  if (t == DType::iq4_nl) {
+    for (int j = 0; j < 16; ++j) {
+      w[j] = kIq4Levels[b[2 + j] & 0xf];
+      w[j + 16] = kIq4Levels[b[2 + j] >> 4];
+    }
     return read_f16(b);
   }
   const bool with_min = t == DType::q4_1 || t == DType::q5_1, five = t == DType::q5_0 || t == DType::q5_1;
@@ -67,7 +75,7 @@ void scale_min_6bit(const uint8_t* s, int j, int* scale, int* min) {
 
 // One k-quant super-block as unsigned values plus, per run of 16, an integer scale and
 // an integer offset: value = d * (scale * q) - dmin * min (q2_k, q4_k, q5_k) or
-// d * scale * (q - offset) (q3_k: offset 4, q6_k: 32).
+// d * scale * (q - offset) (q3_k: offset 4, q6_k: 32, iq4_xs: 128 from its level + 128).
 struct Unpacked256 {
   uint8_t q[256];
   int scale[16];
@@ -106,8 +114,25 @@ void unpack_k23(DType t, const uint8_t* b, Unpacked256& u) {
   }
 }
 
+// iq4_xs: eight 32-value sub-blocks of iq4_nl codes, each with a 6-bit scale biased by 32.
+void unpack_iq4xs(const uint8_t* b, Unpacked256& u) {
+  u.d = u.dmin = read_f16(b);
+  const unsigned scales_h = blocks::read_u16(b + 2);
+  for (int ib = 0; ib < 8; ++ib) {
+    const int ls = ((b[4 + ib / 2] >> (4 * (ib % 2))) & 0xf) | (((scales_h >> (2 * ib)) & 3) << 4);
+    u.scale[2 * ib] = u.scale[2 * ib + 1] = ls - 32;
+    u.min[2 * ib] = u.min[2 * ib + 1] = 128 * (ls - 32);
+    const uint8_t* qs = b + 8 + 16 * ib;
+    for (int j = 0; j < 16; ++j) {
+      u.q[32 * ib + j] = static_cast<uint8_t>(kIq4Levels[qs[j] & 0xf] + 128);
+      u.q[32 * ib + j + 16] = static_cast<uint8_t>(kIq4Levels[qs[j] >> 4] + 128);
+    }
+  }
+}
+
 void unpack256(DType t, const uint8_t* b, Unpacked256& u) {
   if (t == DType::q2_k || t == DType::q3_k) return unpack_k23(t, b, u);
+  if (t == DType::iq4_xs) return unpack_iq4xs(b, u);
   if (t == DType::q6_k) {
     const uint8_t* ql = b;
     const uint8_t* qh = b + 128;
@@ -207,6 +232,8 @@ RowDot row_dot_portable(DType t) {
     case DType::q4_k: return dot256<DType::q4_k>;
     case DType::q5_k: return dot256<DType::q5_k>;
     case DType::q6_k: return dot256<DType::q6_k>;
+    case DType::iq4_nl: return dot32<DType::iq4_nl>;
+    case DType::iq4_xs: return dot256<DType::iq4_xs>;
     case DType::f32: return dot_float<DType::f32>;
     case DType::f16: return dot_float<DType::f16>;
     case DType::bf16: return dot_float<DType::bf16>;

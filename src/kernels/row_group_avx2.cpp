@@ -38,6 +38,8 @@ inline __m256i fifth_bits(__m256i qh, int k) {
 // The four- and five-bit types' unsigned codes multiply the activations directly; the _0
 // types' code offset (8 or 16) comes off, and the _1 types' minimum comes in, in float
 // through each activation block's scaled sum: one multiply-add per token for all eight rows.
+// iq4_nl's pieces are laid out as q4_0's; its codes look up signed values, which multiply
+// as q8_0's do.
 template <DType T, int N>
 void group32(const std::byte* group, const std::byte* const* act, int64_t cols, float* out) {
   constexpr bool five = five_bit<T>;
@@ -65,6 +67,20 @@ void group32(const std::byte* group, const std::byte* const* act, int64_t cols, 
           isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, ones16));
         }
       }
+    } else if constexpr (T == DType::iq4_nl) {
+      const __m256i levels =
+          _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(kIq4Levels)));
+      for (int k = 0; k < 4; ++k) {
+        const __m256i v = load32(b + kCodes + 32 * k);
+        const __m256i lo = _mm256_shuffle_epi8(levels, nibbles_low(v)), hi = _mm256_shuffle_epi8(levels, nibbles_high(v));
+        const __m256i lo_abs = _mm256_sign_epi8(lo, lo), hi_abs = _mm256_sign_epi8(hi, hi);
+        for (int j = 0; j < N; ++j) {
+          const __m256i p_lo = _mm256_maddubs_epi16(lo_abs, _mm256_sign_epi8(broadcast4(a[j][i].q + 4 * k), lo));
+          const __m256i p_hi = _mm256_maddubs_epi16(hi_abs, _mm256_sign_epi8(broadcast4(a[j][i].q + 16 + 4 * k), hi));
+          // Each pair sum may reach 2 * 127 * 127: summed in int32, not int16.
+          isum[j] = _mm256_add_epi32(isum[j], _mm256_add_epi32(_mm256_madd_epi16(p_lo, ones16), _mm256_madd_epi16(p_hi, ones16)));
+        }
+      }
     } else {
       const __m256i qh = five ? load32(b + kHead) : _mm256_setzero_si256();
       for (int k = 0; k < 4; ++k) {
@@ -88,7 +104,7 @@ void group32(const std::byte* group, const std::byte* const* act, int64_t cols, 
       if constexpr (has_min<T>)
         acc[j] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16))),
                                  _mm256_set1_ps(a[j][i].s), acc[j]);
-      else if constexpr (T != DType::q8_0)
+      else if constexpr (!signed_values<T>)
         acc[j] = _mm256_fnmadd_ps(d, _mm256_set1_ps(static_cast<float>(code_offset<T>) * a[j][i].s), acc[j]);
     }
   }
@@ -234,6 +250,7 @@ GroupDot group_dot_avx2(DType t) {
     case DType::q4_0: return by_count<G32<DType::q4_0>::K>;
     case DType::q4_1: return by_count<G32<DType::q4_1>::K>;
     case DType::q5_1: return by_count<G32<DType::q5_1>::K>;
+    case DType::iq4_nl: return by_count<G32<DType::iq4_nl>::K>;
     case DType::q4_k: return by_count<Q45K<DType::q4_k>::K>;
     case DType::q5_k: return by_count<Q45K<DType::q5_k>::K>;
     default: return nullptr;

@@ -70,7 +70,7 @@ inline __m256 row_scales(const uint8_t* const* b, int at) {
   return _mm256_cvtph_ps(h);
 }
 
-// q8_0, q4_0, q5_0, q4_1, q5_1. The four- and five-bit types multiply their unsigned codes
+// q8_0, iq4_nl, q4_0, q5_0, q4_1, q5_1. The four- and five-bit types multiply their unsigned codes
 // directly (no sign juggling); the _0 types' code offset comes off, and the _1 types'
 // minimum comes in, in float through the activation block's scaled sum: one multiply-add
 // per token for all eight rows.
@@ -91,8 +91,8 @@ void tile32(const std::byte* w, size_t stride, const std::byte* next, const std:
     alignas(32) __m256i part[N][R];
     for (int r = 0; r < R; ++r) {
       prefetch_next_tile<1>(next, r * stride + i * bb);
-      if constexpr (T == DType::q8_0) {
-        const __m256i q = load32(b[r] + 2);
+      if constexpr (signed_values<T>) {
+        const __m256i q = signed32<T>(b[r]);
         for (int j = 0; j < N; ++j) part[j][r] = dot_i8(q, load32(a[j][i].q));
       } else {
         const __m256i q = unpack32_codes<T>(b[r]);
@@ -105,7 +105,7 @@ void tile32(const std::byte* w, size_t stride, const std::byte* next, const std:
                                acc[j]);
       if constexpr (has_min<T>)
         acc[j] = _mm256_fmadd_ps(row_scales(b, 2), _mm256_set1_ps(a[j][i].s), acc[j]);
-      else if constexpr (T != DType::q8_0)
+      else if constexpr (!signed_values<T>)
         acc[j] = _mm256_fnmadd_ps(d, _mm256_set1_ps(static_cast<float>(code_offset<T>) * a[j][i].s), acc[j]);
     }
   }
@@ -157,11 +157,11 @@ void tile_q45k(const std::byte* w, size_t stride, const std::byte* next, const s
 }
 
 // q2_k, q3_k, q6_k: sixteen 16-value groups, value = d * scale * (q - offset), or for q2_k
-// d * scale * q - dmin * min.
+// d * scale * q - dmin * min; iq4_xs: eight 32-value groups, value = d * scale * level.
 template <DType T, int N>
-void tile_k16(const std::byte* w, size_t stride, const std::byte* next, const std::byte* const* act, int64_t cols,
+void tile_d256(const std::byte* w, size_t stride, const std::byte* next, const std::byte* const* act, int64_t cols,
               float* out) {
-  constexpr uint32_t bb = k16_block_bytes<T>;
+  constexpr uint32_t bb = d256_bytes<T>;
   constexpr bool mins = T == DType::q2_k;
   const ActBlock256* a[N];
   __m256 acc[N];
@@ -179,13 +179,13 @@ void tile_k16(const std::byte* w, size_t stride, const std::byte* next, const st
     for (int r = 0; r < R; ++r) {
       prefetch_next_tile<bb>(next, r * stride + i * bb);
       __m256i isum[N], msum[N];
-      k16_block_sums<T, N>(b[r], ai, isum, msum);
+      d256_block_sums<T, N>(b[r], ai, isum, msum);
       for (int j = 0; j < N; ++j) {
         part[j][r] = isum[j];
         if constexpr (mins) mins_part[j][r] = msum[j];
       }
     }
-    const __m256 d = row_scales(b, k16_d_at<T>);
+    const __m256 d = row_scales(b, d256_d_at<T>);
     for (int j = 0; j < N; ++j) {
       const __m256 ad = _mm256_set1_ps(ai[j]->d);
       acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, ad), _mm256_cvtepi32_ps(fold_rows(part[j])), acc[j]);
@@ -300,12 +300,12 @@ struct TF {
   };
 };
 template <DType T>
-struct T16 {
+struct TD256 {
   template <int N>
   struct K {
     static void run(const std::byte* w, size_t s, const std::byte* x, const std::byte* const* a, int64_t c,
                     float* o) {
-      tile_k16<T, N>(w, s, x, a, c, o);
+      tile_d256<T, N>(w, s, x, a, c, o);
     }
   };
 };
@@ -321,9 +321,11 @@ RowTile row_tile_avx2(DType t) {
     case DType::q5_1: return by_count<T32<DType::q5_1>::K>;
     case DType::q4_k: return by_count<T45<DType::q4_k>::K, true>;
     case DType::q5_k: return by_count<T45<DType::q5_k>::K, true>;
-    case DType::q2_k: return by_count<T16<DType::q2_k>::K>;
-    case DType::q3_k: return by_count<T16<DType::q3_k>::K>;
-    case DType::q6_k: return by_count<T16<DType::q6_k>::K>;
+    case DType::q2_k: return by_count<TD256<DType::q2_k>::K>;
+    case DType::q3_k: return by_count<TD256<DType::q3_k>::K>;
+    case DType::q6_k: return by_count<TD256<DType::q6_k>::K>;
+    case DType::iq4_nl: return by_count<T32<DType::iq4_nl>::K>;
+    case DType::iq4_xs: return by_count<TD256<DType::iq4_xs>::K>;
     case DType::f32: return by_count<TF<DType::f32>::K>;
     case DType::f16: return by_count<TF<DType::f16>::K>;
     case DType::bf16: return by_count<TF<DType::bf16>::K>;

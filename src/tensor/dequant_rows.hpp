@@ -22,4 +22,7 @@ void q4_k(const uint8_t* src, float* dst, int64_t n);
 void q5_k(const uint8_t* src, float* dst, int64_t n);
 void q6_k(const uint8_t* src, float* dst, int64_t n);
 
+void iq4_nl(const uint8_t* src, float* dst, int64_t n);
+void iq4_xs(const uint8_t* src, float* dst, int64_t n);
+
 }  // namespace dsinfer::dequant

@@ -27,6 +27,8 @@ RowFn row_decoder(DType type) {
     case DType::q4_k: return dequant::q4_k;
     case DType::q5_k: return dequant::q5_k;
     case DType::q6_k: return dequant::q6_k;
+    case DType::iq4_nl: return dequant::iq4_nl;
+    case DType::iq4_xs: return dequant::iq4_xs;
     default:
       throw Error(ErrorCode::unsupported,
                   "cannot decode tensors of type " + std::string(dtype_name(type)));

@@ -8,6 +8,7 @@
 #include "dsinfer/error.hpp"
 #include "dsinfer/dequantize.hpp"
 #include "dsinfer/half.hpp"
+#include "tensor/iq4_levels.hpp"
 
 namespace dsinfer {
 namespace {
@@ -253,6 +254,58 @@ void quantize_q3_k(const float* x, std::byte* out, size_t n) {
   }
 }
 
+// The code of the level nearest to v (levels in units of the block's scale).
+int nearest_iq4_level(float v) {
+  const int8_t* hi = std::lower_bound(kIq4Levels, kIq4Levels + 16, v);
+  if (hi == kIq4Levels) return 0;
+  if (hi == kIq4Levels + 16) return 15;
+  const int i = static_cast<int>(hi - kIq4Levels);
+  return v - static_cast<float>(kIq4Levels[i - 1]) < static_cast<float>(kIq4Levels[i]) - v ? i - 1 : i;
+}
+
+// 32 values as iq4_nl codes against `scale`, packed as q4_0's nibbles.
+void pack_iq4(const float* x, float scale, std::byte* qs) {
+  const float inv = scale != 0.0f ? 1.0f / scale : 0.0f;
+  int q[32];
+  for (int j = 0; j < 32; ++j) q[j] = nearest_iq4_level(x[j] * inv);
+  pack_codes32(q, 4, qs);
+}
+
+// iq4_nl: per 32 values an f16 scale; the value of largest magnitude maps to the level -127.
+void quantize_iq4_nl(const float* x, std::byte* out, size_t n) {
+  for (size_t b = 0; b < n / 32; ++b, x += 32, out += 18) {
+    const uint16_t dh = f32_to_f16(signed_absmax(x, 32) / -127.0f);
+    put_u16(out, dh);
+    pack_iq4(x, f16_to_f32(dh), out + 2);
+  }
+}
+
+// iq4_xs: eight iq4_nl blocks under one f16 d, each with a signed 6-bit scale (biased by
+// 32: low nibbles in scales_l, top bit pairs in scales_h).
+void quantize_iq4_xs(const float* x, std::byte* out, size_t n) {
+  for (size_t b = 0; b < n / 256; ++b, x += 256, out += 136) {
+    float scale[8], max_scale = 0.0f;
+    for (int ib = 0; ib < 8; ++ib) {
+      scale[ib] = signed_absmax(x + 32 * ib, 32) / -127.0f;
+      max_scale = std::max(max_scale, std::fabs(scale[ib]));
+    }
+    const uint16_t dh = f32_to_f16(max_scale / 31.0f);
+    const float d = f16_to_f32(dh);
+    uint16_t scales_h = 0;
+    uint8_t scales_l[4] = {};
+    for (int ib = 0; ib < 8; ++ib) {
+      const int sc = d > 0.0f ? round_clamp(scale[ib] / d, -32, 31) : 0;
+      const int biased = sc + 32;
+      scales_l[ib / 2] |= static_cast<uint8_t>((biased & 0xf) << (4 * (ib % 2)));
+      scales_h |= static_cast<uint16_t>((biased >> 4) << (2 * ib));
+      pack_iq4(x + 32 * ib, d * static_cast<float>(sc), out + 8 + 16 * ib);
+    }
+    put_u16(out, dh);
+    put_u16(out + 2, scales_h);
+    std::memcpy(out + 4, scales_l, 4);
+  }
+}
+
 // Nearest E4M3 code (ties to the even code), saturating at +-448 as DeepSeek's FP8
 // checkpoints do; NaN stays NaN.
 uint8_t to_fp8_e4m3(float v) {
@@ -277,7 +330,7 @@ bool can_quantize(DType type) {
   return type == DType::f32 || type == DType::f16 || type == DType::bf16 || type == DType::q8_0 ||
          type == DType::q4_0 || type == DType::q5_0 || type == DType::q4_1 || type == DType::q5_1 ||
          type == DType::q2_k || type == DType::q3_k || type == DType::q4_k || type == DType::q5_k ||
-         type == DType::q6_k || type == DType::f8_e4m3;
+         type == DType::q6_k || type == DType::iq4_nl || type == DType::iq4_xs || type == DType::f8_e4m3;
 }
 
 std::vector<std::byte> quantize(DType type, std::span<const float> values) {
@@ -307,6 +360,8 @@ std::vector<std::byte> quantize(DType type, std::span<const float> values) {
     case DType::q4_k: quantize_q45_k(values.data(), out.data(), n, 4); break;
     case DType::q5_k: quantize_q45_k(values.data(), out.data(), n, 5); break;
     case DType::q6_k: quantize_q6_k(values.data(), out.data(), n); break;
+    case DType::iq4_nl: quantize_iq4_nl(values.data(), out.data(), n); break;
+    case DType::iq4_xs: quantize_iq4_xs(values.data(), out.data(), n); break;
     case DType::f8_e4m3:
       for (size_t i = 0; i < n; ++i) out[i] = static_cast<std::byte>(to_fp8_e4m3(values[i]));
       break;

@@ -101,6 +101,8 @@ def half_at(block, off):
 #   q4_K : d(f16) dmin(f16) scales[12] qs[128]             = 144
 #   q5_K : d(f16) dmin(f16) scales[12] qh[32] qs[128]      = 176
 #   q6_K : ql[128] qh[64] scales[16] (int8) d(f16)         = 210
+#   iq4_nl: d(f16) qs[16]                                  = 18
+#   iq4_xs: d(f16) scales_h(u16) scales_l[4] qs[128]       = 136
 LAYOUTS = {
     "q4_0": (32, 18, [("d", 0)]),
     "q4_1": (32, 20, [("d", 0), ("m", 2)]),
@@ -112,6 +114,8 @@ LAYOUTS = {
     "q4_k": (QK_K, 144, [("d", 0), ("dmin", 2)]),
     "q5_k": (QK_K, 176, [("d", 0), ("dmin", 2)]),
     "q6_k": (QK_K, 210, [("d", 208)]),
+    "iq4_nl": (32, 18, [("d", 0)]),
+    "iq4_xs": (QK_K, 136, [("d", 0)]),
 }
 
 
@@ -286,11 +290,45 @@ def dequant_q6_k(b):
     return out
 
 
+# The 16 non-uniformly spaced levels both IQ4 types index with their 4-bit codes.
+KVALUES_IQ4NL = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]
+
+
+def dequant_iq4_nl(b):
+    d = half_at(b, 0)
+    qs = b[2:18]
+    out = np.zeros(32, dtype=F32)
+    for j in range(16):
+        out[j] = d * F32(KVALUES_IQ4NL[qs[j] & 0xF])        # low nibbles -> first half
+        out[j + 16] = d * F32(KVALUES_IQ4NL[qs[j] >> 4])    # high nibbles -> second half
+    return out
+
+
+def dequant_iq4_xs(b):
+    """Eight 32-value sub-blocks, each an iq4_nl block whose scale is d times a 6-bit
+    signed (biased by 32) integer: low 4 bits in scales_l (sub-block 2k: low nibble of
+    byte k, 2k+1: high nibble), top 2 bits at bit 2*ib of the little-endian scales_h."""
+    d = half_at(b, 0)
+    scales_h = b[2] | (b[3] << 8)
+    scales_l = b[4:8]
+    qs = b[8:136]
+    out = np.zeros(QK_K, dtype=F32)
+    for ib in range(8):
+        ls = ((scales_l[ib // 2] >> (4 * (ib % 2))) & 0xF) | (((scales_h >> (2 * ib)) & 3) << 4)
+        dl = d * F32(ls - 32)
+        q = qs[16 * ib:16 * ib + 16]
+        for j in range(16):
+            out[32 * ib + j] = dl * F32(KVALUES_IQ4NL[q[j] & 0xF])
+            out[32 * ib + j + 16] = dl * F32(KVALUES_IQ4NL[q[j] >> 4])
+    return out
+
+
 DECODERS = {
     "q4_0": dequant_q4_0, "q4_1": dequant_q4_1,
     "q5_0": dequant_q5_0, "q5_1": dequant_q5_1, "q8_0": dequant_q8_0,
     "q2_k": dequant_q2_k, "q3_k": dequant_q3_k, "q4_k": dequant_q4_k,
     "q5_k": dequant_q5_k, "q6_k": dequant_q6_k,
+    "iq4_nl": dequant_iq4_nl, "iq4_xs": dequant_iq4_xs,
 }
 
 
@@ -316,7 +354,7 @@ def dequantize(name, data):
 
 # types whose d is conventionally signed (symmetric quantizers); the others
 # (with a min/dmin term) get a positive d and a random-signed / positive min.
-SIGNED_D = {"q4_0", "q5_0", "q8_0", "q3_k", "q6_k"}
+SIGNED_D = {"q4_0", "q5_0", "q8_0", "q3_k", "q6_k", "iq4_nl", "iq4_xs"}
 
 F16_SUBNORMAL_D = 0x0123   # an arbitrary f16 subnormal (~1.7e-5)
 
@@ -407,7 +445,7 @@ def main(argv):
     os.makedirs(outdir, exist_ok=True)
 
     order = ["f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0",
-             "q2_k", "q3_k", "q4_k", "q5_k", "q6_k"]
+             "q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "iq4_nl", "iq4_xs"]
     for i, name in enumerate(order):
         rng = np.random.default_rng(SEED + i)   # independent stream per type
         if name == "f16":
