@@ -280,12 +280,17 @@ TEST_CASE("matmul: batched tasks with gathered rows equal row-by-row products, f
 
 TEST_CASE("interleaved row groups: the same products as the rows they were made from", "[kernels][row_groups]") {
   const int64_t rows = 48, cols = 1536;
-  for (DType type : {DType::q8_0, DType::q5_0, DType::q4_0, DType::q4_1, DType::q5_1, DType::iq4_nl, DType::q4_k, DType::q5_k}) {
+  for (DType type : {DType::q8_0, DType::q5_0, DType::q4_0, DType::q4_1, DType::q5_1, DType::iq4_nl, DType::q4_k, DType::q5_k,
+                     DType::iq4_xs}) {
     // Quantized normal values, then raw code bytes: every bit pattern, q8_0's -128 included,
     // which no quantizer writes but a file may hold (the kernel's sign trick must take it).
     for (int raw = 0; raw < 2; ++raw) {
       std::vector<std::byte> w = quantize(type, normal_values(static_cast<size_t>(rows * cols), 31));
-      const size_t bb = dtype_info(type).block_bytes, header = type == DType::q4_k || type == DType::q5_k || type == DType::q4_1 || type == DType::q5_1 ? 4 : 2;
+      const size_t bb = dtype_info(type).block_bytes,
+                   header = type == DType::q4_k || type == DType::q5_k || type == DType::q4_1 || type == DType::q5_1 ||
+                                    type == DType::iq4_xs
+                                ? 4
+                                : 2;
       if (raw) {
         std::mt19937 rng(5);
         for (size_t i = 0; i < w.size(); ++i)

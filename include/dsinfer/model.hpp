@@ -21,7 +21,8 @@ struct LoadOptions {
   int threads = 0;                       // compute threads; 0 = physical cores
   std::function<void(float)> progress;   // 0..1 while binding weights; may be empty
   // Copy the matrices whose type has an interleaved-layout kernel on this CPU (q8_0, q4_0,
-  // q5_0, q4_1, q5_1, iq4_nl, q4_k, q5_k with AVX2) into that layout (faster prefill and decode)
+  // q5_0, q4_1, q5_1, iq4_nl, q4_k, q5_k, iq4_xs with AVX2) into that layout (faster prefill
+  // and decode)
   // when the whole file fits in available memory; false keeps every weight in the mapped
   // file, read lazily and handed back to the page cache.
   bool repack = true;

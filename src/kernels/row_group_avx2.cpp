@@ -212,6 +212,56 @@ void group_q45_k(const std::byte* group, const std::byte* const* act, int64_t co
   for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * kGroupRows, acc[j]);
 }
 
+// iq4_xs: eight 32-value sub-blocks per 256, value = d * scale * level. Lane r of the
+// scales_h and scales_l pieces is row r's; sub-block ib's scale comes out of them as an int16
+// pair per lane, and one madd per product applies it (a pair of products may reach 2 * 127 *
+// 127, so nothing is summed in int16 first). Code piece 4 * ib + k holds values 4k.. and
+// 16 + 4k.. of sub-block ib, looked up and multiplied as q8_0's signed bytes.
+template <int N>
+void group_iq4xs(const std::byte* group, const std::byte* const* act, int64_t cols, float* out) {
+  constexpr uint32_t kBlock = kGroupRows * 136, kCodes = 64;
+  const ActBlock256* a[N];
+  __m256 acc[N];
+  for (int j = 0; j < N; ++j) {
+    a[j] = reinterpret_cast<const ActBlock256*>(act[j]);
+    acc[j] = _mm256_setzero_ps();
+  }
+  const __m256i levels = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(kIq4Levels)));
+  const __m256i pair16 = _mm256_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13, 0, 1, 0, 1, 4, 5, 4, 5, 8,
+                                          9, 8, 9, 12, 13, 12, 13);
+  for (int64_t i = 0; i < cols / 256; ++i) {
+    const uint8_t* b = u8(group) + i * kBlock;
+    prefetch_ahead<kBlock>(b);
+    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
+    const __m256i high = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16)));
+    const __m256i low = load32(b + 32);
+    __m256i isum[N];
+    for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
+#pragma GCC unroll 8
+    for (int ib = 0; ib < 8; ++ib) {
+      const __m256i ls = _mm256_or_si256(
+          _mm256_and_si256(_mm256_srli_epi32(low, 4 * ib), _mm256_set1_epi32(0xf)),
+          _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(high, 2 * ib), _mm256_set1_epi32(3)), 4));
+      const __m256i scale = _mm256_shuffle_epi8(_mm256_sub_epi32(ls, _mm256_set1_epi32(32)), pair16);
+      for (int k = 0; k < 4; ++k) {
+        const __m256i v = load32(b + kCodes + 32 * (4 * ib + k));
+        const __m256i lo = _mm256_shuffle_epi8(levels, nibbles_low(v)), hi = _mm256_shuffle_epi8(levels, nibbles_high(v));
+        const __m256i lo_abs = _mm256_sign_epi8(lo, lo), hi_abs = _mm256_sign_epi8(hi, hi);
+        for (int j = 0; j < N; ++j) {
+          const int8_t* q = a[j][i].q + 32 * ib + 4 * k;
+          const __m256i p_lo = _mm256_maddubs_epi16(lo_abs, _mm256_sign_epi8(broadcast4(q), lo));
+          const __m256i p_hi = _mm256_maddubs_epi16(hi_abs, _mm256_sign_epi8(broadcast4(q + 16), hi));
+          isum[j] = _mm256_add_epi32(isum[j],
+                                     _mm256_add_epi32(_mm256_madd_epi16(p_lo, scale), _mm256_madd_epi16(p_hi, scale)));
+        }
+      }
+    }
+    for (int j = 0; j < N; ++j)
+      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(a[j][i].d)), _mm256_cvtepi32_ps(isum[j]), acc[j]);
+  }
+  for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * kGroupRows, acc[j]);
+}
+
 template <DType T>
 struct G32 {
   template <int N>
@@ -228,6 +278,11 @@ struct Q45K {
       if constexpr (N % 2) group_q45_k<T, 1>(g, a + N - 1, c, o + (N - 1) * kGroupRows);
     }
   };
+};
+
+template <int N>
+struct GIQ4XS {
+  static void run(const std::byte* g, const std::byte* const* a, int64_t c, float* o) { group_iq4xs<N>(g, a, c, o); }
 };
 
 // Four tokens at most (kMaxGroupActs): their sums and accumulators stay in registers.
@@ -253,6 +308,7 @@ GroupDot group_dot_avx2(DType t) {
     case DType::iq4_nl: return by_count<G32<DType::iq4_nl>::K>;
     case DType::q4_k: return by_count<Q45K<DType::q4_k>::K>;
     case DType::q5_k: return by_count<Q45K<DType::q5_k>::K>;
+    case DType::iq4_xs: return by_count<GIQ4XS>;
     default: return nullptr;
   }
 }

@@ -8,13 +8,13 @@ namespace dsinfer::kernels {
 namespace {
 
 // The pieces a block is cut into: its f16 header values (a scale; q4_k's scale and min
-// scale), then four-byte pieces (q5_0's high bits or q4_k's packed six-bit scales, then the
+// scale; iq4_xs's scale and the 16 top bits of its sub-block scales), then four-byte pieces (q5_0's high bits or q4_k's packed six-bit scales, then the
 // codes). Piece p of block i of the eight rows lies side by side: the eight rows' first f16,
 // their second, then eight times four bytes per piece.
 constexpr uint64_t kHalfBytes = 2, kPieceBytes = 4;
 
 uint64_t header_halves(DType t) {
-  return t == DType::q4_k || t == DType::q5_k || t == DType::q4_1 || t == DType::q5_1 ? 2 : 1;
+  return t == DType::q4_k || t == DType::q5_k || t == DType::q4_1 || t == DType::q5_1 || t == DType::iq4_xs ? 2 : 1;
 }
 
 // Copies one block of row r (0..7) between the row layout and the group layout.

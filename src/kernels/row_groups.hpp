@@ -6,7 +6,9 @@
 // piece by piece the eight rows' four bytes. q8_0's code piece k is values 4k..4k+3; the
 // 32-value four- and five-bit types' holds values 4k..4k+3 in its low nibbles and 16+4k..
 // in its high ones; q4_k's and q5_k's piece 8c+k holds values 64c+4k.. and 64c+32+4k.., and
-// q5_k's high-bit piece k their fifth bits (bits 2c and 2c+1). So q5_0's high bits and the
+// q5_k's high-bit piece k their fifth bits (bits 2c and 2c+1); iq4_xs's header is its d and
+// the top bits of its scales, its first piece the scales' low nibbles, and code piece 4ib+k
+// values 4k.. and 16+4k.. of sub-block ib. So q5_0's high bits and the
 // k-quants' scale words give each row one 32-bit lane. One broadcast of four activation bytes then
 // multiplies all eight rows at once, and the eight rows' sums end in the eight lanes of one
 // vector: the tiles' fold of eight rows' lanes (about 40% of their work) is gone, and decode
