@@ -237,7 +237,6 @@ void group_iq4xs(const std::byte* group, const std::byte* const* act, int64_t co
     const __m256i low = load32(b + 32);
     __m256i isum[N];
     for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
-#pragma GCC unroll 8
     for (int ib = 0; ib < 8; ++ib) {
       const __m256i ls = _mm256_or_si256(
           _mm256_and_si256(_mm256_srli_epi32(low, 4 * ib), _mm256_set1_epi32(0xf)),
