@@ -145,25 +145,34 @@ void quantize_q45_k(const float* x, std::byte* out, size_t n, int bits) {
   }
 }
 
+// q3_k's and q6_k's sixteen groups of 16: each group's signed integer scale sc (-top - 1 ..
+// top) against one f16 d, chosen so the group's value of largest magnitude lands on the
+// bottom code, and its codes q (0 .. 2 * offset - 1, value = d * sc * (q - offset)).
+// Returns d's f16 bits.
+uint16_t signed_group_codes(const float* x, int offset, int top, int* sc, int* q) {
+  float scale[16], max_scale = 0.0f;
+  for (int g = 0; g < 16; ++g) {
+    scale[g] = signed_absmax(x + g * 16, 16) / static_cast<float>(-offset);
+    max_scale = std::max(max_scale, std::fabs(scale[g]));
+  }
+  const uint16_t dh = f32_to_f16(max_scale / static_cast<float>(top));
+  const float d = f16_to_f32(dh);
+  for (int g = 0; g < 16; ++g) {
+    sc[g] = d > 0.0f ? round_clamp(scale[g] / d, -top - 1, top) : 0;
+    const float step = d * static_cast<float>(sc[g]);
+    for (int j = 0; j < 16; ++j)
+      q[g * 16 + j] =
+          step != 0.0f ? round_clamp(x[g * 16 + j] / step + static_cast<float>(offset), 0, 2 * offset - 1) : offset;
+  }
+  return dh;
+}
+
 // q6_k: sixteen groups of 16 with signed 8-bit scales against an f16 d; 6-bit codes
 // offset by 32.
 void quantize_q6_k(const float* x, std::byte* out, size_t n) {
   for (size_t b = 0; b < n / 256; ++b, x += 256, out += 210) {
-    float scale[16], max_scale = 0.0f;
-    for (int g = 0; g < 16; ++g) {
-      scale[g] = signed_absmax(x + g * 16, 16) / -32.0f;
-      max_scale = std::max(max_scale, std::fabs(scale[g]));
-    }
-    const uint16_t dh = f32_to_f16(max_scale / 127.0f);
-    const float d = f16_to_f32(dh);
-    int8_t sc[16];
-    int q[256];
-    for (int g = 0; g < 16; ++g) {
-      sc[g] = static_cast<int8_t>(d > 0.0f ? round_clamp(scale[g] / d, -128, 127) : 0);
-      const float step = d * static_cast<float>(sc[g]);
-      for (int j = 0; j < 16; ++j)
-        q[g * 16 + j] = step != 0.0f ? round_clamp(x[g * 16 + j] / step + 32.0f, 0, 63) : 32;
-    }
+    int sc[16], q[256];
+    const uint16_t dh = signed_group_codes(x, 32, 127, sc, q);
     std::byte* ql = out;
     std::byte* qh = out + 128;
     for (int half = 0; half < 2; ++half) {
@@ -175,7 +184,7 @@ void quantize_q6_k(const float* x, std::byte* out, size_t n) {
                                                    ((y[l + 96] >> 4) << 6));
       }
     }
-    std::memcpy(out + 192, sc, 16);
+    for (int g = 0; g < 16; ++g) out[192 + g] = static_cast<std::byte>(static_cast<int8_t>(sc[g]));
     put_u16(out + 208, dh);
   }
 }
@@ -221,19 +230,8 @@ void quantize_q2_k(const float* x, std::byte* out, size_t n) {
 // of scales 0-7 and 8-15 in the low and high nibbles of bytes 0-7, top bit pairs in 8-11.
 void quantize_q3_k(const float* x, std::byte* out, size_t n) {
   for (size_t b = 0; b < n / 256; ++b, x += 256, out += 110) {
-    float scale[16], max_scale = 0.0f;
-    for (int g = 0; g < 16; ++g) {
-      scale[g] = signed_absmax(x + g * 16, 16) / -4.0f;
-      max_scale = std::max(max_scale, std::fabs(scale[g]));
-    }
-    const uint16_t dh = f32_to_f16(max_scale / 31.0f);
-    const float d = f16_to_f32(dh);
     int sc[16], q[256];
-    for (int g = 0; g < 16; ++g) {
-      sc[g] = d > 0.0f ? round_clamp(scale[g] / d, -32, 31) : 0;
-      const float step = d * static_cast<float>(sc[g]);
-      for (int j = 0; j < 16; ++j) q[g * 16 + j] = step != 0.0f ? round_clamp(x[g * 16 + j] / step + 4.0f, 0, 7) : 4;
-    }
+    const uint16_t dh = signed_group_codes(x, 4, 31, sc, q);
     std::memset(out, 0, 110);
     std::byte* hmask = out;
     std::byte* qs = out + 32;
