@@ -186,7 +186,13 @@ int cmd_bench(const std::vector<std::string>& args) {
   const Stat sbw = stat(bw), sg = stat(gemm), spp = stat(pp), stg = stat(tg), sdeep = stat(tg_depth);
   const double roofline_tok_s = sbw.median * 1e9 / static_cast<double>(cost.weight_bytes);
   const double decode_fraction = stg.median / roofline_tok_s;
-  const double prefill_flops = 2.0 * (static_cast<double>(cost.multiply_adds) * static_cast<double>(p) + attention_macs(c, 0, p));
+  // A prompt's forward computes logits for its last token only: the output projection
+  // (vocab x hidden, counted in every decoded token's cost) is paid once per forward call.
+  const int64_t forward_calls = chunk > 0 ? (p + chunk - 1) / chunk : 1;
+  const double output_macs = static_cast<double>(c.vocab_size) * static_cast<double>(c.hidden_size);
+  const double prefill_flops =
+      2.0 * ((static_cast<double>(cost.multiply_adds) - output_macs) * static_cast<double>(p) +
+             output_macs * static_cast<double>(forward_calls) + attention_macs(c, 0, p));
   const double prefill_gflops = prefill_flops / (static_cast<double>(p) / spp.median) / 1e9;
   const double prefill_fraction = prefill_gflops / sg.median;
 
