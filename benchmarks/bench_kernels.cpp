@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
       }
       const double gbs = static_cast<double>(w.size()) / best1 / 1e9;
       const double gflops = 2.0 * static_cast<double>(rows * cols) * 64 / best64 / 1e9;
-      std::printf("%-5s %-6s decode %6.1f GB/s (%3.0f%% of bandwidth) | 64 tokens %6.1f GFLOP/s (%3.0f%% of sgemm)\n",
+      std::printf("%-6s %-6s decode %6.1f GB/s (%3.0f%% of bandwidth) | 64 tokens %6.1f GFLOP/s (%3.0f%% of sgemm)\n",
                   std::string(dtype_name(t)).c_str(), layout ? "groups" : "rows", gbs, 100 * gbs / bw, gflops,
                   100 * gflops / peak);
     }

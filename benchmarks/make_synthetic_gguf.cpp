@@ -4,16 +4,17 @@
 // with the library's own quantizer. For memory and speed measurements on real-sized files.
 // q4_k_m mimics llama.cpp's Q4_K_M mix: q4_k almost everywhere, q6_k for the output and
 // for ffn_down in the layers llama.cpp gives more bits (first and last eighth, every third
-// between); matrices whose width is not a multiple of 256 (the 1408-wide expert down
-// projections, the 10944-wide dense one) fall back to q5_0, or q8_0 where q6_k was due.
+// between; the dense shapes give every attn_v and ffn_down q6_k, more than llama.cpp does);
+// matrices whose width is not a multiple of 256 (the 1408-wide expert down projections, the
+// 10944-wide dense one) fall back to q5_0, or q8_0 where q6_k was due.
 // q5_k_m is the same mix with q5_k, whose fallback is q5_1. q3_k_m and q2_k follow
 // llama.cpp's Q3_K_M and Q2_K: q3_k (q2_k) almost everywhere; attention output and ffn_down
 // q4_k (q3_k), ffn_down q5_k in the first sixteenth of the layers for Q3_K_M; the output
 // q6_k; the dense models' attn_v q5_k in two layers and q4_k after (Q3_K_M), or q4_k (Q2_K,
-// four or more query heads per kv head; q3_k with fewer). Their 256-wide types fall back to q4_0 as
-// llama.cpp's own quantizer does today. iq4_xs: iq4_xs everywhere but the output (q6_k) and
-// the dense models' attn_v (q5_k with four or more query heads per kv head); iq4_nl where
-// the width is no multiple of 256.
+// four or more query heads per kv head; q3_k with fewer). Their 256-wide types fall back to
+// q4_0 as llama.cpp's own quantizer does today (older versions wrote iq4_nl). iq4_xs:
+// iq4_xs everywhere but the output (q6_k) and the dense models' attn_v (q5_k with four or
+// more query heads per kv head); iq4_nl where the width is no multiple of 256.
 // --shape picks DeepSeek-V2-Lite (default) or an R1-Distill dense shape (Qwen2.5-1.5B, Llama-3.1-8B).
 // A placeholder byte-level tokenizer fills the vocabulary so that llama.cpp loads the files too.
 //   make_synthetic_gguf OUT.gguf [--shape v2-lite|qwen2-1.5b|llama-8b] [--layers N]

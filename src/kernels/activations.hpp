@@ -14,8 +14,8 @@ namespace dsinfer::kernels {
 
 enum class ActFormat : uint8_t {
   f32,     // plain floats: f32 / f16 / bf16 weights, and types without an integer kernel
-  q8_32,   // 32 values per block: f32 scale, f32 scaled sum, int8 (q8_0, q4_0, q5_0 weights)
-  q8_256,  // 256 values per block: f32 scale, int16 sums of each 16, int8 (k-quant weights)
+  q8_32,   // 32 values per block: f32 scale, f32 scaled sum, int8 (q8_0, q4_*, q5_*, iq4_nl weights)
+  q8_256,  // 256 values per block: f32 scale, int16 sums of each 16, int8 (k-quant and iq4_xs weights)
 };
 
 struct ActBlock32 {

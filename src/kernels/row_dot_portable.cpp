@@ -79,7 +79,7 @@ void scale_min_6bit(const uint8_t* s, int j, int* scale, int* min) {
 struct Unpacked256 {
   uint8_t q[256];
   int scale[16];
-  int min[16];  // q2_k / q4_k / q5_k: the min multiplier; q3_k / q6_k: offset * scale
+  int min[16];  // q2_k / q4_k / q5_k: the min multiplier; q3_k / q6_k / iq4_xs: offset * scale
   float d, dmin;
 };
 

@@ -8,7 +8,8 @@ namespace dsinfer::kernels {
 namespace {
 
 // The pieces a block is cut into: its f16 header values (a scale; q4_k's scale and min
-// scale; iq4_xs's scale and the 16 top bits of its sub-block scales), then four-byte pieces (q5_0's high bits or q4_k's packed six-bit scales, then the
+// scale; iq4_xs's scale and the 16 top bits of its sub-block scales), then four-byte pieces
+// (q5_0's high bits, q4_k's packed six-bit scales or iq4_xs's low scale bits, then the
 // codes). Piece p of block i of the eight rows lies side by side: the eight rows' first f16,
 // their second, then eight times four bytes per piece.
 constexpr uint64_t kHalfBytes = 2, kPieceBytes = 4;
