@@ -13,6 +13,7 @@ namespace dsinfer::kernels {
 namespace {
 
 using blocks::read_f16;
+using blocks::scale_min_6bit;
 
 const uint8_t* bytes(const std::byte* p) { return reinterpret_cast<const uint8_t*>(p); }
 
@@ -63,16 +64,6 @@ void dot32(const std::byte* w, const std::byte* const* act, int n, int64_t cols,
   }
 }
 
-void scale_min_6bit(const uint8_t* s, int j, int* scale, int* min) {
-  if (j < 4) {
-    *scale = s[j] & 63;
-    *min = s[j + 4] & 63;
-  } else {
-    *scale = (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4);
-    *min = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-  }
-}
-
 // One k-quant super-block as unsigned values plus, per run of 16, an integer scale and
 // an integer offset: value = d * (scale * q) - dmin * min (q2_k, q4_k, q5_k) or
 // d * scale * (q - offset) (q3_k: offset 4, q6_k: 32, iq4_xs: 128 from its level + 128).
@@ -99,9 +90,7 @@ void unpack_k23(DType t, const uint8_t* b, Unpacked256& u) {
     const uint8_t* packed = b + 96;
     u.d = u.dmin = read_f16(b + 108);
     for (int g = 0; g < 16; ++g) {
-      const int low = g < 8 ? (packed[g] & 0xf) : (packed[g - 8] >> 4);
-      const int high = (packed[8 + g % 4] >> (2 * (g / 4))) & 3;
-      u.scale[g] = (low | (high << 4)) - 32;
+      u.scale[g] = blocks::q3k_scale(packed, g);
       u.min[g] = 4 * u.scale[g];
     }
   } else {
@@ -117,11 +106,10 @@ void unpack_k23(DType t, const uint8_t* b, Unpacked256& u) {
 // iq4_xs: eight 32-value sub-blocks of iq4_nl codes, each with a 6-bit scale biased by 32.
 void unpack_iq4xs(const uint8_t* b, Unpacked256& u) {
   u.d = u.dmin = read_f16(b);
-  const unsigned scales_h = blocks::read_u16(b + 2);
   for (int ib = 0; ib < 8; ++ib) {
-    const int ls = ((b[4 + ib / 2] >> (4 * (ib % 2))) & 0xf) | (((scales_h >> (2 * ib)) & 3) << 4);
-    u.scale[2 * ib] = u.scale[2 * ib + 1] = ls - 32;
-    u.min[2 * ib] = u.min[2 * ib + 1] = 128 * (ls - 32);
+    const int sc = blocks::iq4xs_scale(b, ib);
+    u.scale[2 * ib] = u.scale[2 * ib + 1] = sc;
+    u.min[2 * ib] = u.min[2 * ib + 1] = 128 * sc;
     const uint8_t* qs = b + 8 + 16 * ib;
     for (int j = 0; j < 16; ++j) {
       u.q[32 * ib + j] = static_cast<uint8_t>(kIq4Levels[qs[j] & 0xf] + 128);

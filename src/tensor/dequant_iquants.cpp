@@ -25,12 +25,8 @@ void iq4_nl(const uint8_t* src, float* dst, int64_t n) {
 void iq4_xs(const uint8_t* src, float* dst, int64_t n) {
   for (int64_t b = 0; b < n / 256; ++b, src += 136, dst += 256) {
     const float d = blocks::read_f16(src);
-    const unsigned scales_h = blocks::read_u16(src + 2);
-    const uint8_t* scales_l = src + 4;  // sub-block 2k's low scale bits in byte k's low nibble
-    for (int ib = 0; ib < 8; ++ib) {
-      const int ls = ((scales_l[ib / 2] >> (4 * (ib % 2))) & 0xf) | (((scales_h >> (2 * ib)) & 3) << 4);
-      levels32(src + 8 + 16 * ib, d * static_cast<float>(ls - 32), dst + 32 * ib);
-    }
+    for (int ib = 0; ib < 8; ++ib)
+      levels32(src + 8 + 16 * ib, d * static_cast<float>(blocks::iq4xs_scale(src, ib)), dst + 32 * ib);
   }
 }
 

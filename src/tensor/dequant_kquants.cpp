@@ -9,21 +9,9 @@ namespace dsinfer::dequant {
 namespace {
 
 using blocks::read_f16;
+using blocks::scale_min_6bit;
 
 constexpr int QK = 256;
-
-// q4_k / q5_k pack eight 6-bit (scale, min) pairs into 12 bytes: the first four pairs
-// use the low 6 bits of bytes 0-3 and 4-7; the last four take their low nibbles from
-// bytes 8-11 and their top two bits from the spare bits of bytes 0-7.
-void scale_min_6bit(const uint8_t* s, int j, int* scale, int* min) {
-  if (j < 4) {
-    *scale = s[j] & 63;
-    *min = s[j + 4] & 63;
-  } else {
-    *scale = (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4);
-    *min = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-  }
-}
 
 }  // namespace
 
@@ -53,11 +41,7 @@ void q3_k(const uint8_t* src, float* dst, int64_t n) {
     const uint8_t* packed = src + 96; // 12 bytes: sixteen 6-bit scales, biased by 32
     const float d = read_f16(src + 108);
     int scale[16];
-    for (int i = 0; i < 16; ++i) {
-      const int low = i < 8 ? (packed[i] & 0xf) : (packed[i - 8] >> 4);
-      const int high = (packed[8 + i % 4] >> (2 * (i / 4))) & 3;
-      scale[i] = (low | (high << 4)) - 32;
-    }
+    for (int i = 0; i < 16; ++i) scale[i] = blocks::q3k_scale(packed, i);
     for (int half = 0; half < 2; ++half) {
       for (int shift = 0; shift < 4; ++shift) {
         const uint8_t bit = static_cast<uint8_t>(1u << (half * 4 + shift));
