@@ -102,11 +102,13 @@ constexpr uint32_t block32_bytes = T == DType::q8_0                        ? 34
                                    : T == DType::q5_0                       ? 22
                                                                             : 24;
 
-// The 32 signed values of 16 bytes of iq4 codes (nibbles laid out as q4_0's).
-inline __m256i iq4_values(const uint8_t* qs) {
-  const __m256i levels = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(kIq4Levels)));
-  return _mm256_shuffle_epi8(levels, nibbles32(qs));
+// kIq4Levels in both 128-bit halves: a byte shuffle with codes as indices looks them up.
+inline __m256i iq4_levels() {
+  return _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(kIq4Levels)));
 }
+
+// The 32 signed values of 16 bytes of iq4 codes (nibbles laid out as q4_0's).
+inline __m256i iq4_values(const uint8_t* qs) { return _mm256_shuffle_epi8(iq4_levels(), nibbles32(qs)); }
 
 // The signed values of a q8_0 or iq4_nl block.
 template <DType T>

@@ -31,6 +31,29 @@ inline __m256i fifth_bits(__m256i qh, int k) {
   return _mm256_and_si256(set, _mm256_set1_epi8(0x10));
 }
 
+// A code piece of an iq4 group (four values of each row in the low nibbles, the four 16
+// further on in the high ones) looked up as signed levels, and their magnitudes for maddubs.
+struct Iq4Piece {
+  __m256i lo, hi, lo_abs, hi_abs;
+};
+inline Iq4Piece iq4_piece(__m256i levels, const uint8_t* p) {
+  const __m256i v = load32(p);
+  Iq4Piece x;
+  x.lo = _mm256_shuffle_epi8(levels, nibbles_low(v));
+  x.hi = _mm256_shuffle_epi8(levels, nibbles_high(v));
+  x.lo_abs = _mm256_sign_epi8(x.lo, x.lo);
+  x.hi_abs = _mm256_sign_epi8(x.hi, x.hi);
+  return x;
+}
+// The piece times one token's activations q (the low nibbles' values) and q + 16, each
+// row's products madd-ed with its int16 pair in `mult` (ones, or the row's scale). A pair
+// of products may reach 2 * 127 * 127, so the two halves meet in int32, not int16.
+inline __m256i iq4_piece_dot(const Iq4Piece& x, const int8_t* q, __m256i mult) {
+  const __m256i p_lo = _mm256_maddubs_epi16(x.lo_abs, _mm256_sign_epi8(broadcast4(q), x.lo));
+  const __m256i p_hi = _mm256_maddubs_epi16(x.hi_abs, _mm256_sign_epi8(broadcast4(q + 16), x.hi));
+  return _mm256_add_epi32(_mm256_madd_epi16(p_lo, mult), _mm256_madd_epi16(p_hi, mult));
+}
+
 // The 32-value types. q8_0's piece k is four values of each of the eight rows, so one
 // token's four values broadcast to every lane meet all eight rows in one product (signed
 // bytes: the weights' signs move onto the activations); the int32 lanes are the rows' sums
@@ -68,18 +91,11 @@ void group32(const std::byte* group, const std::byte* const* act, int64_t cols, 
         }
       }
     } else if constexpr (T == DType::iq4_nl) {
-      const __m256i levels =
-          _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(kIq4Levels)));
+      const __m256i levels = iq4_levels();
       for (int k = 0; k < 4; ++k) {
-        const __m256i v = load32(b + kCodes + 32 * k);
-        const __m256i lo = _mm256_shuffle_epi8(levels, nibbles_low(v)), hi = _mm256_shuffle_epi8(levels, nibbles_high(v));
-        const __m256i lo_abs = _mm256_sign_epi8(lo, lo), hi_abs = _mm256_sign_epi8(hi, hi);
-        for (int j = 0; j < N; ++j) {
-          const __m256i p_lo = _mm256_maddubs_epi16(lo_abs, _mm256_sign_epi8(broadcast4(a[j][i].q + 4 * k), lo));
-          const __m256i p_hi = _mm256_maddubs_epi16(hi_abs, _mm256_sign_epi8(broadcast4(a[j][i].q + 16 + 4 * k), hi));
-          // Each pair sum may reach 2 * 127 * 127: summed in int32, not int16.
-          isum[j] = _mm256_add_epi32(isum[j], _mm256_add_epi32(_mm256_madd_epi16(p_lo, ones16), _mm256_madd_epi16(p_hi, ones16)));
-        }
+        const Iq4Piece piece = iq4_piece(levels, b + kCodes + 32 * k);
+        for (int j = 0; j < N; ++j)
+          isum[j] = _mm256_add_epi32(isum[j], iq4_piece_dot(piece, a[j][i].q + 4 * k, ones16));
       }
     } else {
       const __m256i qh = five ? load32(b + kHead) : _mm256_setzero_si256();
@@ -214,9 +230,8 @@ void group_q45_k(const std::byte* group, const std::byte* const* act, int64_t co
 
 // iq4_xs: eight 32-value sub-blocks per 256, value = d * scale * level. Lane r of the
 // scales_h and scales_l pieces is row r's; sub-block ib's scale comes out of them as an int16
-// pair per lane, and one madd per product applies it (a pair of products may reach 2 * 127 *
-// 127, so nothing is summed in int16 first). Code piece 4 * ib + k holds values 4k.. and
-// 16 + 4k.. of sub-block ib, looked up and multiplied as q8_0's signed bytes.
+// pair per lane, and the madd of each product applies it. Code piece 4 * ib + k holds
+// values 4k.. and 16 + 4k.. of sub-block ib, as iq4_nl's piece k holds its block's.
 template <int N>
 void group_iq4xs(const std::byte* group, const std::byte* const* act, int64_t cols, float* out) {
   constexpr uint32_t kBlock = kGroupRows * 136, kCodes = 64;
@@ -226,7 +241,7 @@ void group_iq4xs(const std::byte* group, const std::byte* const* act, int64_t co
     a[j] = reinterpret_cast<const ActBlock256*>(act[j]);
     acc[j] = _mm256_setzero_ps();
   }
-  const __m256i levels = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(kIq4Levels)));
+  const __m256i levels = iq4_levels();
   const __m256i pair16 = _mm256_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13, 0, 1, 0, 1, 4, 5, 4, 5, 8,
                                           9, 8, 9, 12, 13, 12, 13);
   for (int64_t i = 0; i < cols / 256; ++i) {
@@ -243,16 +258,9 @@ void group_iq4xs(const std::byte* group, const std::byte* const* act, int64_t co
           _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(high, 2 * ib), _mm256_set1_epi32(3)), 4));
       const __m256i scale = _mm256_shuffle_epi8(_mm256_sub_epi32(ls, _mm256_set1_epi32(32)), pair16);
       for (int k = 0; k < 4; ++k) {
-        const __m256i v = load32(b + kCodes + 32 * (4 * ib + k));
-        const __m256i lo = _mm256_shuffle_epi8(levels, nibbles_low(v)), hi = _mm256_shuffle_epi8(levels, nibbles_high(v));
-        const __m256i lo_abs = _mm256_sign_epi8(lo, lo), hi_abs = _mm256_sign_epi8(hi, hi);
-        for (int j = 0; j < N; ++j) {
-          const int8_t* q = a[j][i].q + 32 * ib + 4 * k;
-          const __m256i p_lo = _mm256_maddubs_epi16(lo_abs, _mm256_sign_epi8(broadcast4(q), lo));
-          const __m256i p_hi = _mm256_maddubs_epi16(hi_abs, _mm256_sign_epi8(broadcast4(q + 16), hi));
-          isum[j] = _mm256_add_epi32(isum[j],
-                                     _mm256_add_epi32(_mm256_madd_epi16(p_lo, scale), _mm256_madd_epi16(p_hi, scale)));
-        }
+        const Iq4Piece piece = iq4_piece(levels, b + kCodes + 32 * (4 * ib + k));
+        for (int j = 0; j < N; ++j)
+          isum[j] = _mm256_add_epi32(isum[j], iq4_piece_dot(piece, a[j][i].q + 32 * ib + 4 * k, scale));
       }
     }
     for (int j = 0; j < N; ++j)
