@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "dsinfer/error.hpp"
 #include "dsinfer/dequantize.hpp"
@@ -88,31 +89,54 @@ void quantize_q4_q5_1(const float* x, std::byte* out, size_t n, int bits) {
   }
 }
 
+// q2_k's, q4_k's and q5_k's groups (`groups` of `size` values): each with an unsigned
+// integer scale sc and min mn (0 .. scale_top) against one f16 d and dmin, chosen so the
+// group's range (zero included) spans the codes q (0 .. top); value = d * sc * q - dmin * mn.
+// Returns d's and dmin's f16 bits.
+std::pair<uint16_t, uint16_t> min_group_codes(const float* x, int groups, int size, int top, int scale_top, int* sc,
+                                              int* mn, int* q) {
+  float scale[16], lo[16], max_scale = 0.0f, max_min = 0.0f;
+  for (int g = 0; g < groups; ++g) {
+    const float* y = x + g * size;
+    const float low = std::min(0.0f, *std::min_element(y, y + size));
+    const float high = std::max(0.0f, *std::max_element(y, y + size));
+    scale[g] = (high - low) / static_cast<float>(top);
+    lo[g] = -low;
+    max_scale = std::max(max_scale, scale[g]);
+    max_min = std::max(max_min, lo[g]);
+  }
+  const uint16_t dh = f32_to_f16(max_scale / static_cast<float>(scale_top));
+  const uint16_t mh = f32_to_f16(max_min / static_cast<float>(scale_top));
+  const float d = f16_to_f32(dh), dmin = f16_to_f32(mh);
+  for (int g = 0; g < groups; ++g) {
+    sc[g] = d > 0.0f ? round_clamp(scale[g] / d, 0, scale_top) : 0;
+    mn[g] = dmin > 0.0f ? round_clamp(lo[g] / dmin, 0, scale_top) : 0;
+    const float step = d * static_cast<float>(sc[g]), off = dmin * static_cast<float>(mn[g]);
+    for (int j = 0; j < size; ++j)
+      q[g * size + j] = step > 0.0f ? round_clamp((x[g * size + j] + off) / step, 0, top) : 0;
+  }
+  return {dh, mh};
+}
+
+// q2_k's and q3_k's codes, two bits each: value half * 128 + 32k + l in bits 2k-2k+1 of byte
+// half * 32 + l (q3_k keeps its third bit elsewhere).
+void pack_2bit(const int* q, std::byte* qs) {
+  for (int half = 0; half < 2; ++half)
+    for (int l = 0; l < 32; ++l) {
+      const int* y = q + half * 128 + l;
+      qs[half * 32 + l] =
+          static_cast<std::byte>((y[0] & 3) | ((y[32] & 3) << 2) | ((y[64] & 3) << 4) | ((y[96] & 3) << 6));
+    }
+}
+
 // q4_k / q5_k: eight groups of 32, each with a 6-bit scale and min against the
 // super-block's f16 d and dmin; value = d * scale * q - dmin * min.
 void quantize_q45_k(const float* x, std::byte* out, size_t n, int bits) {
   const int top = (1 << bits) - 1;
   const size_t bb = bits == 4 ? 144 : 176;
   for (size_t b = 0; b < n / 256; ++b, x += 256, out += bb) {
-    float scale[8], lo[8], max_scale = 0.0f, max_min = 0.0f;
-    for (int g = 0; g < 8; ++g) {
-      float mn = 0.0f, mx = 0.0f;
-      for (int j = 0; j < 32; ++j) {
-        mn = std::min(mn, x[g * 32 + j]);
-        mx = std::max(mx, x[g * 32 + j]);
-      }
-      scale[g] = (mx - mn) / static_cast<float>(top);
-      lo[g] = -mn;
-      max_scale = std::max(max_scale, scale[g]);
-      max_min = std::max(max_min, lo[g]);
-    }
-    const uint16_t dh = f32_to_f16(max_scale / 63.0f), mh = f32_to_f16(max_min / 63.0f);
-    const float d = f16_to_f32(dh), dmin = f16_to_f32(mh);
-    int sc[8], mn[8];
-    for (int g = 0; g < 8; ++g) {
-      sc[g] = d > 0.0f ? round_clamp(scale[g] / d, 0, 63) : 0;
-      mn[g] = dmin > 0.0f ? round_clamp(lo[g] / dmin, 0, 63) : 0;
-    }
+    int sc[8], mn[8], q[256];
+    const auto [dh, mh] = min_group_codes(x, 8, 32, top, 63, sc, mn, q);
     uint8_t packed[12] = {};
     for (int j = 0; j < 4; ++j) {
       packed[j] = static_cast<uint8_t>(sc[j]);
@@ -122,12 +146,6 @@ void quantize_q45_k(const float* x, std::byte* out, size_t n, int bits) {
       packed[j + 4] = static_cast<uint8_t>((sc[j] & 0xf) | ((mn[j] & 0xf) << 4));
       packed[j - 4] |= static_cast<uint8_t>((sc[j] >> 4) << 6);
       packed[j] |= static_cast<uint8_t>((mn[j] >> 4) << 6);
-    }
-    int q[256];
-    for (int g = 0; g < 8; ++g) {
-      const float step = d * static_cast<float>(sc[g]), off = dmin * static_cast<float>(mn[g]);
-      for (int j = 0; j < 32; ++j)
-        q[g * 32 + j] = step > 0.0f ? round_clamp((x[g * 32 + j] + off) / step, 0, top) : 0;
     }
     put_u16(out, dh);
     put_u16(out + 2, mh);
@@ -194,31 +212,10 @@ void quantize_q6_k(const float* x, std::byte* out, size_t n) {
 // + l sits in bits 2k-2k+1 of byte half * 32 + l.
 void quantize_q2_k(const float* x, std::byte* out, size_t n) {
   for (size_t b = 0; b < n / 256; ++b, x += 256, out += 84) {
-    float scale[16], lo[16], max_scale = 0.0f, max_min = 0.0f;
-    for (int g = 0; g < 16; ++g) {
-      const float* y = x + g * 16;
-      const float mn = std::min(0.0f, *std::min_element(y, y + 16)), mx = std::max(0.0f, *std::max_element(y, y + 16));
-      scale[g] = (mx - mn) / 3.0f;
-      lo[g] = -mn;
-      max_scale = std::max(max_scale, scale[g]);
-      max_min = std::max(max_min, lo[g]);
-    }
-    const uint16_t dh = f32_to_f16(max_scale / 15.0f), mh = f32_to_f16(max_min / 15.0f);
-    const float d = f16_to_f32(dh), dmin = f16_to_f32(mh);
-    int q[256];
-    for (int g = 0; g < 16; ++g) {
-      const int sc = d > 0.0f ? round_clamp(scale[g] / d, 0, 15) : 0;
-      const int mn = dmin > 0.0f ? round_clamp(lo[g] / dmin, 0, 15) : 0;
-      out[g] = static_cast<std::byte>(sc | (mn << 4));
-      const float step = d * static_cast<float>(sc), off = dmin * static_cast<float>(mn);
-      for (int j = 0; j < 16; ++j) q[g * 16 + j] = step > 0.0f ? round_clamp((x[g * 16 + j] + off) / step, 0, 3) : 0;
-    }
-    std::byte* qs = out + 16;
-    for (int half = 0; half < 2; ++half)
-      for (int l = 0; l < 32; ++l) {
-        const int* y = q + half * 128 + l;
-        qs[half * 32 + l] = static_cast<std::byte>(y[0] | (y[32] << 2) | (y[64] << 4) | (y[96] << 6));
-      }
+    int sc[16], mn[16], q[256];
+    const auto [dh, mh] = min_group_codes(x, 16, 16, 3, 15, sc, mn, q);
+    for (int g = 0; g < 16; ++g) out[g] = static_cast<std::byte>(sc[g] | (mn[g] << 4));
+    pack_2bit(q, out + 16);
     put_u16(out + 80, dh);
     put_u16(out + 82, mh);
   }
@@ -234,14 +231,11 @@ void quantize_q3_k(const float* x, std::byte* out, size_t n) {
     const uint16_t dh = signed_group_codes(x, 4, 31, sc, q);
     std::memset(out, 0, 110);
     std::byte* hmask = out;
-    std::byte* qs = out + 32;
+    pack_2bit(q, out + 32);
     for (int half = 0; half < 2; ++half)
       for (int k = 0; k < 4; ++k)
-        for (int l = 0; l < 32; ++l) {
-          const int v = q[half * 128 + k * 32 + l];
-          qs[half * 32 + l] |= static_cast<std::byte>((v & 3) << (2 * k));
-          hmask[l] |= static_cast<std::byte>((v >> 2) << (half * 4 + k));
-        }
+        for (int l = 0; l < 32; ++l)
+          hmask[l] |= static_cast<std::byte>((q[half * 128 + k * 32 + l] >> 2) << (half * 4 + k));
     auto* packed = reinterpret_cast<uint8_t*>(out + 96);
     for (int g = 0; g < 16; ++g) {
       const int biased = sc[g] + 32;
