@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 
@@ -268,6 +269,19 @@ void Session::load_cache(const std::string& path) {
   q += n * 4;
   for (int32_t id : history)
     if (id < 0 || id >= model_->config().vocab_size) bad("a token id is outside the vocabulary");
+  // The model never writes an infinity or NaN into the cache or its logits; one read from a
+  // file would flow through every later attention and sampling step as a wrong answer.
+  const uint64_t cached = static_cast<uint64_t>(n) * static_cast<uint64_t>(cache_.bytes_per_token()) / 2;
+  for (uint64_t i = 0; i < cached; ++i) {
+    uint16_t h;
+    std::memcpy(&h, q + 2 * i, 2);
+    if ((h & 0x7c00) == 0x7c00) bad("a cached value is not a finite number");
+  }
+  for (uint64_t i = 0; i < logits_bytes / 4; ++i) {
+    float v;
+    std::memcpy(&v, q + 2 * cached + 4 * i, 4);
+    if (!std::isfinite(v)) bad("a stored logit is not a finite number");
+  }
 
   // Nothing above changed the session. From here only allocation can fail, which leaves
   // it empty rather than half loaded.

@@ -164,3 +164,37 @@ TEST_CASE("a refused cache file leaves the session as it was", "[limits]") {
   CHECK(b.history() == std::vector<int32_t>{7, 8});
   CHECK_NOTHROW(b.logits());
 }
+
+TEST_CASE("a cache file holding an infinity or NaN is refused, not attended to", "[limits]") {
+  test::TempDir dir("limits-cache-nan");
+  LoadOptions o;
+  o.threads = 1;
+  const auto model = Model::load_gguf(gguf(fuzz::tiny_deepseek_gguf()), o);
+  Session a(model), b(model);
+  a.prefill(std::vector<int32_t>{1, 2, 3, 4});
+  (void)a.logits();
+  a.save_cache(dir.file("c"));
+  const auto good = test::read_file(dir.file("c"));
+  const size_t values = 8 + 8 + 5 * 8 + 4 * 4;  // the first cached value, after the history
+  const size_t logits = good.size() - 4 * static_cast<size_t>(model->config().vocab_size);
+  auto write_with = [&](size_t at, const void* v, size_t n) {
+    auto bytes = good;
+    std::memcpy(bytes.data() + at, v, n);
+    test::write_file(dir.file("bad"), std::vector<std::byte>(reinterpret_cast<std::byte*>(bytes.data()),
+                                                               reinterpret_cast<std::byte*>(bytes.data()) + bytes.size()));
+  };
+  b.prefill(std::vector<int32_t>{7, 8});
+  const uint16_t nan_half = 0x7e00, inf_half = 0xfc00;
+  const float nan_float = std::nanf("");
+  write_with(values + 2 * 37, &nan_half, 2);
+  expect(ErrorCode::invalid_format, "not a finite number", [&] { b.load_cache(dir.file("bad")); });
+  write_with(logits - 2, &inf_half, 2);  // the last layer's last rope value
+  expect(ErrorCode::invalid_format, "not a finite number", [&] { b.load_cache(dir.file("bad")); });
+  write_with(logits + 4 * 3, &nan_float, 4);
+  expect(ErrorCode::invalid_format, "logit is not a finite", [&] { b.load_cache(dir.file("bad")); });
+  CHECK(b.n_past() == 2);
+  CHECK(b.history() == std::vector<int32_t>{7, 8});
+  write_with(values, &good[values], 2);  // unchanged: the file loads
+  CHECK_NOTHROW(b.load_cache(dir.file("bad")));
+  CHECK(b.n_past() == 4);
+}
