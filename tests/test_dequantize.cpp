@@ -45,6 +45,16 @@ TEST_CASE("every decodable block type matches the independent reference bit for 
   for (const auto& [name, type] : types) check_fixture(name, type);
 }
 
+// These fixtures come from llama.cpp's own decoder (tests/reference/probe_ggml_iquants.py),
+// which also supplied the codebooks: a wrong codebook entry, index bit or sign shows here.
+TEST_CASE("the 1- to 3-bit i-quants decode as llama.cpp decodes them, bit for bit", "[dequant]") {
+  const std::pair<const char*, DType> types[] = {
+      {"iq2_xxs", DType::iq2_xxs}, {"iq2_xs", DType::iq2_xs}, {"iq2_s", DType::iq2_s}, {"iq3_xxs", DType::iq3_xxs},
+      {"iq3_s", DType::iq3_s},     {"iq1_s", DType::iq1_s},   {"iq1_m", DType::iq1_m},
+  };
+  for (const auto& [name, type] : types) check_fixture(name, type);
+}
+
 TEST_CASE("fp8 e4m3: all 256 codes, NaN codes included", "[dequant][fp8]") {
   const auto expect = test::read_f32(test::fixture("quant/fp8_e4m3_all.f32"));
   REQUIRE(expect.size() == 256);
@@ -78,7 +88,7 @@ TEST_CASE("dequantize checks sizes and refuses types it cannot decode", "[dequan
   std::vector<uint8_t> bytes(34);
   std::vector<float> out(32);
   CHECK_THROWS_AS(dequantize_row(DType::q8_0, bytes.data(), out.data(), 31), Error);
-  CHECK_THROWS_AS(dequantize_row(DType::iq2_xxs, bytes.data(), out.data(), 256), Error);
+  CHECK_THROWS_AS(dequantize_row(DType::tq1_0, bytes.data(), out.data(), 256), Error);
   TensorView t{"t", DType::q8_0, {1, 32}, reinterpret_cast<const std::byte*>(bytes.data()), 33};
   CHECK_THROWS_AS(dequantize(t, out), Error);
   t.nbytes = 34;

@@ -15,8 +15,8 @@ enum class DType : uint8_t {
   f8_e4m3, f8_e5m2,
   // ggml block quantization: the types dsinfer decodes
   q4_0, q4_1, q5_0, q5_1, q8_0, q8_1, q2_k, q3_k, q4_k, q5_k, q6_k, q8_k,
-  // ggml block quantization: recognised (sizes known, files open); of these only iq4_nl and
-  // iq4_xs are decoded
+  // ggml block quantization: the i-quants (decoded) and the ternary and fp4 types
+  // (recognised: sizes known, files open, tensors not decoded)
   iq2_xxs, iq2_xs, iq3_xxs, iq1_s, iq4_nl, iq3_s, iq2_s, iq4_xs, iq1_m, tq1_0, tq2_0, mxfp4,
   count_,
 };

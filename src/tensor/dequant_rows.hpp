@@ -25,4 +25,12 @@ void q6_k(const uint8_t* src, float* dst, int64_t n);
 void iq4_nl(const uint8_t* src, float* dst, int64_t n);
 void iq4_xs(const uint8_t* src, float* dst, int64_t n);
 
+void iq2_xxs(const uint8_t* src, float* dst, int64_t n);
+void iq2_xs(const uint8_t* src, float* dst, int64_t n);
+void iq2_s(const uint8_t* src, float* dst, int64_t n);
+void iq3_xxs(const uint8_t* src, float* dst, int64_t n);
+void iq3_s(const uint8_t* src, float* dst, int64_t n);
+void iq1_s(const uint8_t* src, float* dst, int64_t n);
+void iq1_m(const uint8_t* src, float* dst, int64_t n);
+
 }  // namespace dsinfer::dequant

@@ -29,6 +29,13 @@ RowFn row_decoder(DType type) {
     case DType::q6_k: return dequant::q6_k;
     case DType::iq4_nl: return dequant::iq4_nl;
     case DType::iq4_xs: return dequant::iq4_xs;
+    case DType::iq2_xxs: return dequant::iq2_xxs;
+    case DType::iq2_xs: return dequant::iq2_xs;
+    case DType::iq2_s: return dequant::iq2_s;
+    case DType::iq3_xxs: return dequant::iq3_xxs;
+    case DType::iq3_s: return dequant::iq3_s;
+    case DType::iq1_s: return dequant::iq1_s;
+    case DType::iq1_m: return dequant::iq1_m;
     default:
       throw Error(ErrorCode::unsupported,
                   "cannot decode tensors of type " + std::string(dtype_name(type)));

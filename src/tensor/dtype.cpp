@@ -21,9 +21,9 @@ constexpr std::array<DTypeInfo, kCount> kInfo = {{
     {"q5_1", 32, 24, true},    {"q8_0", 32, 34, true},     {"q8_1", 32, 36, false},
     {"q2_k", 256, 84, true},   {"q3_k", 256, 110, true},   {"q4_k", 256, 144, true},
     {"q5_k", 256, 176, true},  {"q6_k", 256, 210, true},   {"q8_k", 256, 292, false},
-    {"iq2_xxs", 256, 66, false}, {"iq2_xs", 256, 74, false}, {"iq3_xxs", 256, 98, false},
-    {"iq1_s", 256, 50, false}, {"iq4_nl", 32, 18, true},  {"iq3_s", 256, 110, false},
-    {"iq2_s", 256, 82, false}, {"iq4_xs", 256, 136, true}, {"iq1_m", 256, 56, false},
+    {"iq2_xxs", 256, 66, true}, {"iq2_xs", 256, 74, true}, {"iq3_xxs", 256, 98, true},
+    {"iq1_s", 256, 50, true}, {"iq4_nl", 32, 18, true},  {"iq3_s", 256, 110, true},
+    {"iq2_s", 256, 82, true}, {"iq4_xs", 256, 136, true}, {"iq1_m", 256, 56, true},
     {"tq1_0", 256, 54, false}, {"tq2_0", 256, 66, false},  {"mxfp4", 32, 17, false},
 }};
 

@@ -1,0 +1,54 @@
+// The codebooks of the 1- to 3-bit i-quant types. Their blocks do not store values but
+// indices into fixed tables of short vectors ("grids", chosen by llama.cpp's authors from
+// lattice points), plus a scale and per-value signs. The tables are part of the format;
+// iq_grids.cpp holds them as generated from llama.cpp's decoder, each entry packing its
+// values' level indices b bits apiece.
+#pragma once
+
+#include <array>
+#include <bit>
+#include <cstdint>
+
+namespace dsinfer::iq {
+
+// iq2_xxs, iq2_xs, iq2_s: eight values from {8, 25, 43} (2 bits each).
+extern const std::array<uint16_t, 256> kIq2xxsGrid;
+extern const std::array<uint16_t, 512> kIq2xsGrid;
+extern const std::array<uint16_t, 1024> kIq2sGrid;
+// iq3_xxs: four values from {4, 12, 20, 28, 36, 44, 52, 62}; iq3_s: four odd values 1..15
+// (3 bits each).
+extern const std::array<uint16_t, 256> kIq3xxsGrid;
+extern const std::array<uint16_t, 512> kIq3sGrid;
+// iq1_s, iq1_m: eight values from {-1, 0, 1} (2 bits each).
+extern const std::array<uint16_t, 2048> kIq1sGrid;
+
+inline int iq2_value(uint16_t entry, int j) {
+  constexpr int kLevels[4] = {8, 25, 43, 0};
+  return kLevels[(entry >> (2 * j)) & 3];
+}
+inline int iq3xxs_value(uint16_t entry, int j) {
+  constexpr int kLevels[8] = {4, 12, 20, 28, 36, 44, 52, 62};
+  return kLevels[(entry >> (3 * j)) & 7];
+}
+inline int iq3s_value(uint16_t entry, int j) { return 2 * ((entry >> (3 * j)) & 7) + 1; }
+inline int iq1_value(uint16_t entry, int j) { return static_cast<int>((entry >> (2 * j)) & 3) - 1; }
+
+// The 2- and 3-bit types store seven sign bits per eight values; the eighth makes the
+// count of negative values even (the codebooks were searched under that constraint).
+constexpr uint8_t signs_with_parity(uint32_t seven) {
+  return static_cast<uint8_t>((seven & 127) | ((std::popcount(seven & 127) & 1) << 7));
+}
+
+}  // namespace dsinfer::iq
+
+namespace dsinfer::iq {
+
+// The same codebooks expanded for kernels: entry e's value j in byte j (iq1: as int8).
+extern const std::array<uint64_t, 256> kIq2xxsBytes;
+extern const std::array<uint64_t, 512> kIq2xsBytes;
+extern const std::array<uint64_t, 1024> kIq2sBytes;
+extern const std::array<uint32_t, 256> kIq3xxsBytes;
+extern const std::array<uint32_t, 512> kIq3sBytes;
+extern const std::array<uint64_t, 2048> kIq1sBytes;
+
+}  // namespace dsinfer::iq
