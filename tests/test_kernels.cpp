@@ -34,6 +34,7 @@ TEST_CASE("dot_f32: AVX2 agrees with the portable kernel at every length", "[ker
 #include <cstring>
 
 #include "dsinfer/dequantize.hpp"
+#include "dsinfer/half.hpp"
 #include "dsinfer/quantize.hpp"
 #include "dsinfer/thread_pool.hpp"
 #include "kernels/activations.hpp"
@@ -224,9 +225,101 @@ TEST_CASE("row tiles: eight rows at once equal the portable row kernel on each r
   }
 }
 
+namespace {
+
+// Rows of random codebook-type blocks (no dsinfer quantizer writes these types): every
+// index, sign, shift and scale pattern, under a small d of either sign.
+std::vector<std::byte> random_codebook_rows(DType type, int64_t rows, int64_t cols, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<std::byte> w(*dtype_bytes(type, static_cast<uint64_t>(rows * cols)));
+  for (auto& b : w) b = static_cast<std::byte>(rng() & 0xff);
+  const size_t bb = dtype_info(type).block_bytes;
+  for (size_t at = 0; at < w.size(); at += bb) {
+    const uint16_t d = f32_to_f16((rng() % 2 ? -1.0f : 1.0f) * (0.002f + 0.001f * static_cast<float>(rng() % 16)));
+    if (type == DType::iq1_m) {  // d's nibbles top the four scale words
+      for (int k = 0; k < 4; ++k) {
+        auto& hi = reinterpret_cast<uint8_t&>(w[at + 49 + 2 * k]);
+        hi = static_cast<uint8_t>((hi & 0x0f) | (((d >> (4 * k)) & 0xf) << 4));
+      }
+    } else {
+      std::memcpy(&w[at], &d, 2);
+    }
+  }
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("codebook types: portable = decoded weights . decoded activations; AVX2 rows and tiles = portable",
+          "[kernels][row_dot]") {
+  const bool avx2 = cpu_features().avx2 && cpu_features().fma && cpu_features().f16c;
+  const int64_t rows = 10, cols = 768;
+  for (DType type : {DType::iq2_xxs, DType::iq2_xs, DType::iq2_s, DType::iq3_xxs, DType::iq3_s, DType::iq1_s,
+                     DType::iq1_m}) {
+    REQUIRE(kernels::act_format(type) == kernels::ActFormat::q8_256);
+    const auto w = random_codebook_rows(type, rows, cols, 7 + static_cast<uint32_t>(type));
+    const size_t stride = w.size() / rows;
+    constexpr int kActs = kernels::kMaxTileActs;
+    std::vector<std::vector<std::byte>> acts;
+    const std::byte* ap[kActs];
+    for (int j = 0; j < kActs; ++j) {
+      auto x = normal_values(static_cast<size_t>(cols), 300 + j);
+      if (j == kActs - 1)  // the largest activation codes everywhere: the int16 pair sums' worst case
+        for (size_t i = 0; i < x.size(); ++i) x[i] = i % 3 ? 1.0f : -1.0f;
+      acts.emplace_back(kernels::act_row_bytes(kernels::ActFormat::q8_256, cols));
+      kernels::quantize_act_row(kernels::ActFormat::q8_256, x.data(), cols, acts.back().data());
+      ap[j] = acts.back().data();
+    }
+    std::vector<float> port(static_cast<size_t>(rows * kActs));
+    std::vector<double> magnitude(port.size());
+    for (int64_t r = 0; r < rows; ++r) {
+      std::vector<float> wd(static_cast<size_t>(cols));
+      dequantize_row(type, w.data() + r * stride, wd.data(), cols);
+      for (int j = 0; j < kActs; ++j) {
+        const auto a = dequantized_acts(kernels::ActFormat::q8_256, acts[j].data(), cols);
+        double exact = 0, mag = 0;
+        for (int64_t i = 0; i < cols; ++i) {
+          exact += static_cast<double>(wd[i]) * a[i];
+          mag += std::fabs(static_cast<double>(wd[i]) * a[i]);
+        }
+        float p;
+        kernels::row_dot_portable(type)(w.data() + r * stride, ap + j, 1, cols, &p);
+        INFO(dtype_name(type) << " row " << r << " act " << j);
+        REQUIRE(mag > 0);
+        CHECK(std::fabs(p - exact) <= 1e-5 * mag);
+        port[r * kActs + j] = p;
+        magnitude[r * kActs + j] = mag;
+      }
+    }
+    if (!avx2) continue;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int n = 1; n <= 4; ++n) {
+        float fast[4];
+        kernels::row_dot_avx2(type)(w.data() + r * stride, ap, n, cols, fast);
+        for (int j = 0; j < n; ++j) {
+          INFO(dtype_name(type) << " AVX2 row " << r << " n " << n << " act " << j);
+          CHECK(std::fabs(fast[j] - port[r * kActs + j]) <= 1e-5 * magnitude[r * kActs + j]);
+        }
+      }
+    const kernels::RowTile tile = kernels::row_tile_avx2(type);
+    REQUIRE(tile != nullptr);
+    for (int n = 1; n <= kActs; ++n) {
+      float out[kActs * kernels::kTileRows];
+      tile(w.data() + stride, stride, n % 2 ? w.data() + 9 * stride : nullptr, ap, n, cols, out);
+      for (int r = 0; r < kernels::kTileRows; ++r)
+        for (int j = 0; j < n; ++j) {
+          INFO(dtype_name(type) << " tile n " << n << " row " << r + 1 << " act " << j);
+          CHECK(std::fabs(out[j * kernels::kTileRows + r] - port[(r + 1) * kActs + j]) <=
+                2e-5 * magnitude[(r + 1) * kActs + j] + 1e-6);
+        }
+    }
+  }
+  if (!avx2) WARN("this CPU has no AVX2+FMA+F16C: only the portable kernels were checked");
+}
+
 TEST_CASE("matmul: batched tasks with gathered rows equal row-by-row products, for any thread count", "[kernels][matmul]") {
   // f8_e4m3 has no integer kernel: its rows are decoded to f32 and multiplied there.
-  for (DType type : {DType::q4_k, DType::q8_0, DType::q6_k, DType::q3_k, DType::f16, DType::f8_e4m3}) {
+  for (DType type : {DType::q4_k, DType::q8_0, DType::q6_k, DType::q3_k, DType::iq1_m, DType::f16, DType::f8_e4m3}) {
     const int64_t rows = 300, cols = 512, n = 7;
     std::vector<std::byte> w;
     if (type == DType::q3_k) {  // random bytes: every mask bit and scale pattern, a small d
@@ -234,6 +327,8 @@ TEST_CASE("matmul: batched tasks with gathered rows equal row-by-row products, f
       w.resize(*dtype_bytes(type, rows * cols));
       for (auto& b : w) b = static_cast<std::byte>(rng() & 0xff);
       for (size_t blk = 0; blk < w.size() / 110; ++blk) { w[blk * 110 + 108] = std::byte{0}; w[blk * 110 + 109] = std::byte{0x20}; }
+    } else if (type == DType::iq1_m) {
+      w = random_codebook_rows(type, rows, cols, 3);
     } else {
       w = quantize(type, normal_values(static_cast<size_t>(rows * cols), 9));
     }

@@ -21,7 +21,14 @@ ActFormat act_format(DType t) {
     case DType::q4_k:
     case DType::q5_k:
     case DType::q6_k:
-    case DType::iq4_xs: return ActFormat::q8_256;
+    case DType::iq4_xs:
+    case DType::iq2_xxs:
+    case DType::iq2_xs:
+    case DType::iq2_s:
+    case DType::iq3_xxs:
+    case DType::iq3_s:
+    case DType::iq1_s:
+    case DType::iq1_m: return ActFormat::q8_256;
     default: return ActFormat::f32;
   }
 }

@@ -12,6 +12,7 @@
 
 #include "dsinfer/dtype.hpp"
 #include "kernels/activations.hpp"
+#include "kernels/codebook_blocks.hpp"
 #include "kernels/hsum_avx2.hpp"
 #include "tensor/iq4_levels.hpp"
 
@@ -186,12 +187,35 @@ inline void q45k_block_sums(const uint8_t* b, const ActBlock256* const* a, __m25
 // 256-value super-blocks with one f16 d and an integer scale per group, whose integer parts
 // are summed whole before d: q2_k, q3_k and q6_k (sixteen 16-value groups; their codes come
 // in two halves of 128 values, each four 32-value runs, a run spanning two groups) and
-// iq4_xs (eight 32-value groups).
+// iq4_xs (eight 32-value groups); and the codebook types (codebook_blocks.hpp), unpacked
+// to signed bytes and sixteen scales first.
+constexpr uint32_t d256_block_bytes(DType t) {
+  switch (t) {
+    case DType::q2_k: return 84;
+    case DType::q3_k: return 110;
+    case DType::q6_k: return 210;
+    case DType::iq4_xs: return 136;
+    case DType::iq2_xxs: return 66;
+    case DType::iq2_xs: return 74;
+    case DType::iq2_s: return 82;
+    case DType::iq3_xxs: return 98;
+    case DType::iq3_s: return 110;
+    case DType::iq1_s: return 50;
+    case DType::iq1_m: return 56;
+    default: return 0;
+  }
+}
 template <DType T>
-constexpr uint32_t d256_bytes = T == DType::q2_k ? 84 : T == DType::q3_k ? 110 : T == DType::iq4_xs ? 136 : 210;
+constexpr uint32_t d256_bytes = d256_block_bytes(T);
 // Where the f16 d sits (q2_k's dmin follows it).
 template <DType T>
 constexpr int d256_d_at = T == DType::q2_k ? 80 : T == DType::q3_k ? 108 : T == DType::iq4_xs ? 0 : 208;
+// The float factor of the block's integer sums.
+template <DType T>
+inline float d256_d(const uint8_t* b) {
+  if constexpr (is_codebook_type(T)) return _cvtsh_ss(codebook_d_bits<T>(b)) * codebook_d_scale<T>;
+  else return f16(b + d256_d_at<T>);
+}
 
 // Sixteen int8 scales as int16: even-numbered ones in the low 128-bit half, odd-numbered
 // in the high half, so the pair of run (half, k) is one in-lane byte shuffle away.
@@ -254,6 +278,97 @@ inline __m256i iq4xs_scales16(const uint8_t* b) {
   return _mm256_broadcastsi128_si256(_mm_sub_epi16(_mm_or_si128(low16, _mm_slli_epi16(top16, 4)), _mm_set1_epi16(32)));
 }
 
+// 32 sign bits (four bytes, one per eight values) as bytes -1 (bit set) or +1.
+inline __m256i sign_bytes(const uint8_t* s) {
+  uint32_t bits;
+  std::memcpy(&bits, s, 4);
+  const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(bits)),
+                                             _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2,
+                                                              2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
+  const __m256i bit = _mm256_set1_epi64x(static_cast<int64_t>(0x8040201008040201ull));
+  return _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit), _mm256_set1_epi8(1));
+}
+
+// Values 32r..32r+31 of a codebook block (codebook_blocks.hpp): their magnitudes as unsigned
+// bytes, and bytes whose signs are theirs (sign_epi8 moves them onto the activations). Four
+// table lookups for the entries and four for the signs, assembled in a vector: no store
+// and reload, and the magnitudes of the 2- and 3-bit types are the table's bytes as they are.
+template <DType T>
+inline void codebook_run(const uint8_t* b, int r, __m256i* magnitude, __m256i* sign) {
+  using codebook::kEvenSignBytes;
+  using codebook::kSignBytes;
+  auto four = [](uint64_t v0, uint64_t v1, uint64_t v2, uint64_t v3) {
+    return _mm256_set_epi64x(static_cast<int64_t>(v3), static_cast<int64_t>(v2), static_cast<int64_t>(v1),
+                             static_cast<int64_t>(v0));
+  };
+  auto eight = [](const std::array<uint32_t, 256>& g, const uint8_t* q) {
+    return _mm256_setr_epi32(static_cast<int>(g[q[0]]), static_cast<int>(g[q[1]]), static_cast<int>(g[q[2]]),
+                             static_cast<int>(g[q[3]]), static_cast<int>(g[q[4]]), static_cast<int>(g[q[5]]),
+                             static_cast<int>(g[q[6]]), static_cast<int>(g[q[7]]));
+  };
+  if constexpr (T == DType::iq2_xxs) {
+    const uint8_t* q = b + 2 + 8 * r;
+    uint32_t aux;
+    std::memcpy(&aux, q + 4, 4);
+    const auto& g = iq::kIq2xxsBytes;
+    *magnitude = four(g[q[0]], g[q[1]], g[q[2]], g[q[3]]);
+    *sign = four(kEvenSignBytes[aux & 127], kEvenSignBytes[aux >> 7 & 127], kEvenSignBytes[aux >> 14 & 127],
+                 kEvenSignBytes[aux >> 21 & 127]);
+  } else if constexpr (T == DType::iq2_xs) {
+    uint16_t q[4];
+    std::memcpy(q, b + 2 + 8 * r, 8);
+    const auto& g = iq::kIq2xsBytes;
+    *magnitude = four(g[q[0] & 511], g[q[1] & 511], g[q[2] & 511], g[q[3] & 511]);
+    *sign = four(kEvenSignBytes[q[0] >> 9], kEvenSignBytes[q[1] >> 9], kEvenSignBytes[q[2] >> 9],
+                 kEvenSignBytes[q[3] >> 9]);
+  } else if constexpr (T == DType::iq2_s) {
+    const uint8_t *q = b + 2 + 4 * r, *s = b + 34 + 4 * r;
+    const int h = b[66 + r];
+    const auto& g = iq::kIq2sBytes;
+    *magnitude = four(g[q[0] | (h << 8 & 0x300)], g[q[1] | (h << 6 & 0x300)], g[q[2] | (h << 4 & 0x300)],
+                      g[q[3] | (h << 2 & 0x300)]);
+    *sign = sign_bytes(s);
+  } else if constexpr (T == DType::iq3_xxs) {
+    uint32_t aux;
+    std::memcpy(&aux, b + 66 + 4 * r, 4);
+    *magnitude = eight(iq::kIq3xxsBytes, b + 2 + 8 * r);
+    *sign = four(kEvenSignBytes[aux & 127], kEvenSignBytes[aux >> 7 & 127], kEvenSignBytes[aux >> 14 & 127],
+                 kEvenSignBytes[aux >> 21 & 127]);
+  } else if constexpr (T == DType::iq3_s) {
+    const uint8_t *q = b + 2 + 8 * r, *s = b + 74 + 4 * r;
+    const int h = b[66 + r];
+    const auto& g = iq::kIq3sBytes;
+    *magnitude = _mm256_setr_epi32(
+        static_cast<int>(g[q[0] | (h << 8 & 256)]), static_cast<int>(g[q[1] | (h << 7 & 256)]),
+        static_cast<int>(g[q[2] | (h << 6 & 256)]), static_cast<int>(g[q[3] | (h << 5 & 256)]),
+        static_cast<int>(g[q[4] | (h << 4 & 256)]), static_cast<int>(g[q[5] | (h << 3 & 256)]),
+        static_cast<int>(g[q[6] | (h << 2 & 256)]), static_cast<int>(g[q[7] | (h << 1 & 256)]));
+    *sign = sign_bytes(s);
+  } else {
+    // iq1: 8 * level + delta, the delta +-1 per 32 (iq1_s) or per 8 values (iq1_m).
+    const auto& g = iq::kIq1sBytes;
+    __m256i levels, delta;
+    if constexpr (T == DType::iq1_s) {
+      const uint8_t* q = b + 2 + 4 * r;
+      uint16_t h;
+      std::memcpy(&h, b + 34 + 2 * r, 2);
+      levels = four(g[q[0] | (h << 8 & 0x700)], g[q[1] | (h << 5 & 0x700)], g[q[2] | (h << 2 & 0x700)],
+                    g[q[3] | (h >> 1 & 0x700)]);
+      delta = _mm256_set1_epi8(h & 0x8000 ? -1 : 1);
+    } else {
+      static_assert(T == DType::iq1_m);
+      const uint8_t *q = b + 4 * r, h0 = b[32 + 2 * r], h1 = b[33 + 2 * r];
+      levels = four(g[q[0] | (h0 << 8 & 0x700)], g[q[1] | (h0 << 4 & 0x700)], g[q[2] | (h1 << 8 & 0x700)],
+                    g[q[3] | (h1 << 4 & 0x700)]);
+      auto d = [](int bit) { return bit ? ~uint64_t{0} : codebook::kLowBits; };
+      delta = four(d(h0 & 0x08), d(h0 & 0x80), d(h1 & 0x08), d(h1 & 0x80));
+    }
+    const __m256i w = _mm256_add_epi8(_mm256_and_si256(_mm256_slli_epi16(levels, 3), _mm256_set1_epi8(-8)), delta);
+    *magnitude = _mm256_sign_epi8(w, w);
+    *sign = w;
+  }
+}
+
 // The integer part of one q2_k / q3_k / q6_k / iq4_xs super-block times N activation blocks (a[j]:
 // token j's block at the same position). q3_k and q6_k: value = scale * (q - offset) with
 // offset 4 and 32; the offset comes off through the activations' sums per 16, and the lanes
@@ -297,6 +412,20 @@ inline void d256_block_sums(const uint8_t* b, const ActBlock256* const* a, __m25
         q[k] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v, 2 * k), three), _mm256_and_si256(h, four));
       }
       add_scaled_runs<N>(q, half, pairs16, a, isum);
+    }
+  } else if constexpr (is_codebook_type(T)) {
+    alignas(16) int8_t scales[16];
+    codebook_scales<T>(b, scales);
+    const __m256i pairs16 = scale_pairs16(_mm_load_si128(reinterpret_cast<const __m128i*>(scales)));
+    for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
+    for (int r = 0; r < 8; ++r) {
+      __m256i magnitude, sign;
+      codebook_run<T>(b, r, &magnitude, &sign);
+      const __m256i scale = _mm256_shuffle_epi8(pairs16, spread_int16(r));
+      for (int j = 0; j < N; ++j) {
+        const __m256i p = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(load32(a[j]->q + 32 * r), sign));
+        isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, scale));
+      }
     }
   } else if constexpr (T == DType::iq4_xs) {
     const __m256i sc16 = iq4xs_scales16(b);

@@ -104,7 +104,7 @@ void dot_d256(const std::byte* w, const std::byte* const* act, int64_t cols, flo
   for (int64_t i = 0; i < cols / 256; ++i) {
     const uint8_t* b = u8(w) + i * bb;
     prefetch_ahead<bb>(b);
-    const float d = f16(b + d256_d_at<T>);
+    const float d = d256_d<T>(b);
     const ActBlock256* ai[N];
     for (int j = 0; j < N; ++j) ai[j] = a[j] + i;
     __m256i isum[N], msum[N];
@@ -198,6 +198,13 @@ RowDot row_dot_avx2(DType t) {
     case DType::q6_k: return by_count<DD256<DType::q6_k>::K>;
     case DType::iq4_nl: return by_count<D32<DType::iq4_nl>::K>;
     case DType::iq4_xs: return by_count<DD256<DType::iq4_xs>::K>;
+    case DType::iq2_xxs: return by_count<DD256<DType::iq2_xxs>::K>;
+    case DType::iq2_xs: return by_count<DD256<DType::iq2_xs>::K>;
+    case DType::iq2_s: return by_count<DD256<DType::iq2_s>::K>;
+    case DType::iq3_xxs: return by_count<DD256<DType::iq3_xxs>::K>;
+    case DType::iq3_s: return by_count<DD256<DType::iq3_s>::K>;
+    case DType::iq1_s: return by_count<DD256<DType::iq1_s>::K>;
+    case DType::iq1_m: return by_count<DD256<DType::iq1_m>::K>;
     case DType::f32: return by_count<DF<DType::f32>::K>;
     case DType::f16: return by_count<DF<DType::f16>::K>;
     case DType::bf16: return by_count<DF<DType::bf16>::K>;

@@ -5,6 +5,7 @@
 #include "dsinfer/cpu_features.hpp"
 #include "dsinfer/half.hpp"
 #include "kernels/activations.hpp"
+#include "kernels/codebook_blocks.hpp"
 #include "kernels/row_dot.hpp"
 #include "tensor/block_read.hpp"
 #include "tensor/iq4_levels.hpp"
@@ -169,13 +170,27 @@ void unpack256(DType t, const uint8_t* b, Unpacked256& u) {
   }
 }
 
+// The codebook types in the same form: their signed values offset by 128 like iq4_xs's.
+template <DType T>
+void unpack_codebook256(const uint8_t* b, Unpacked256& u) {
+  CodebookBlock c;
+  unpack_codebook<T>(b, c);
+  u.d = u.dmin = codebook_factor<T>(b);
+  for (int i = 0; i < 256; ++i) u.q[i] = static_cast<uint8_t>(c.w[i] + 128);
+  for (int g = 0; g < 16; ++g) {
+    u.scale[g] = c.scale[g];
+    u.min[g] = 128 * c.scale[g];
+  }
+}
+
 template <DType T>
 void dot256(const std::byte* w, const std::byte* const* act, int n, int64_t cols, float* out) {
   const uint32_t bb = dtype_info(T).block_bytes;
   for (int j = 0; j < n; ++j) out[j] = 0.0f;
   Unpacked256 u;
   for (int64_t i = 0; i < cols / 256; ++i) {
-    unpack256(T, bytes(w) + i * bb, u);
+    if constexpr (is_codebook_type(T)) unpack_codebook256<T>(bytes(w) + i * bb, u);
+    else unpack256(T, bytes(w) + i * bb, u);
     for (int j = 0; j < n; ++j) {
       const ActBlock256& a = reinterpret_cast<const ActBlock256*>(act[j])[i];
       int sum = 0, off = 0;
@@ -222,6 +237,13 @@ RowDot row_dot_portable(DType t) {
     case DType::q6_k: return dot256<DType::q6_k>;
     case DType::iq4_nl: return dot32<DType::iq4_nl>;
     case DType::iq4_xs: return dot256<DType::iq4_xs>;
+    case DType::iq2_xxs: return dot256<DType::iq2_xxs>;
+    case DType::iq2_xs: return dot256<DType::iq2_xs>;
+    case DType::iq2_s: return dot256<DType::iq2_s>;
+    case DType::iq3_xxs: return dot256<DType::iq3_xxs>;
+    case DType::iq3_s: return dot256<DType::iq3_s>;
+    case DType::iq1_s: return dot256<DType::iq1_s>;
+    case DType::iq1_m: return dot256<DType::iq1_m>;
     case DType::f32: return dot_float<DType::f32>;
     case DType::f16: return dot_float<DType::f16>;
     case DType::bf16: return dot_float<DType::bf16>;

@@ -185,7 +185,12 @@ void tile_d256(const std::byte* w, size_t stride, const std::byte* next, const s
         if constexpr (mins) mins_part[j][r] = msum[j];
       }
     }
-    const __m256 d = row_scales(b, d256_d_at<T>);
+    __m256 d;
+    if constexpr (is_codebook_type(T))
+      d = _mm256_setr_ps(d256_d<T>(b[0]), d256_d<T>(b[1]), d256_d<T>(b[2]), d256_d<T>(b[3]), d256_d<T>(b[4]),
+                         d256_d<T>(b[5]), d256_d<T>(b[6]), d256_d<T>(b[7]));
+    else
+      d = row_scales(b, d256_d_at<T>);
     for (int j = 0; j < N; ++j) {
       const __m256 ad = _mm256_set1_ps(ai[j]->d);
       acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, ad), _mm256_cvtepi32_ps(fold_rows(part[j])), acc[j]);
@@ -327,6 +332,13 @@ RowTile row_tile_avx2(DType t) {
     case DType::q6_k: return by_count<TD256<DType::q6_k>::K, true>;
     case DType::iq4_nl: return by_count<T32<DType::iq4_nl>::K>;
     case DType::iq4_xs: return by_count<TD256<DType::iq4_xs>::K, true>;
+    case DType::iq2_xxs: return by_count<TD256<DType::iq2_xxs>::K, true>;
+    case DType::iq2_xs: return by_count<TD256<DType::iq2_xs>::K, true>;
+    case DType::iq2_s: return by_count<TD256<DType::iq2_s>::K, true>;
+    case DType::iq3_xxs: return by_count<TD256<DType::iq3_xxs>::K, true>;
+    case DType::iq3_s: return by_count<TD256<DType::iq3_s>::K, true>;
+    case DType::iq1_s: return by_count<TD256<DType::iq1_s>::K, true>;
+    case DType::iq1_m: return by_count<TD256<DType::iq1_m>::K, true>;
     case DType::f32: return by_count<TF<DType::f32>::K>;
     case DType::f16: return by_count<TF<DType::f16>::K>;
     case DType::bf16: return by_count<TF<DType::bf16>::K>;

@@ -1,0 +1,152 @@
+// The 1- to 3-bit i-quant blocks (tensor/iq_grids.hpp) as integers a kernel can multiply:
+// value i = factor * scale[i / 16] * w[i], w signed bytes (|w| <= 62) and scale odd (1..31).
+// Every type's float scale is d times an odd integer over a power of two (iq2: (2s+1)/8,
+// iq3_xxs: (2s+1)/4, iq3_s: 2s+1), and iq1's +-1/8 shift becomes exact as 8 * level +- 1,
+// so nothing is rounded before the dot product's one float step. Portable C++: the
+// portable and AVX2 kernels both unpack with it (one scalar lookup per 4 or 8 values).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+
+#include "dsinfer/dtype.hpp"
+#include "dsinfer/half.hpp"
+#include "tensor/block_read.hpp"
+#include "tensor/iq_grids.hpp"
+
+namespace dsinfer::kernels {
+
+constexpr bool is_codebook_type(DType t) {
+  return t == DType::iq2_xxs || t == DType::iq2_xs || t == DType::iq2_s || t == DType::iq3_xxs || t == DType::iq3_s ||
+         t == DType::iq1_s || t == DType::iq1_m;
+}
+
+struct CodebookBlock {
+  alignas(32) int8_t w[256];
+  alignas(16) int8_t scale[16];
+};
+
+namespace codebook {
+
+constexpr uint64_t kLowBits = 0x0101010101010101ull, kHighBits = 0x8080808080808080ull;
+
+// Eight bytes negated where bit j of signs is set: (x ^ 0xff) + 1 per byte is -x, and never
+// carries into the next byte because no codebook value is 0.
+inline uint64_t apply_signs(uint64_t x, uint8_t signs) {
+  const uint64_t bit = (signs * kLowBits) & 0x8040201008040201ull;       // bit j alone in byte j
+  const uint64_t one = ((bit + 0x7f7f7f7f7f7f7f7full) & kHighBits) >> 7;  // 1 in each set byte
+  return (x ^ (one * 0xff)) + one;
+}
+
+// Bytewise x + y (mod 256 in each byte, no carry between them).
+inline uint64_t add_bytes(uint64_t x, uint64_t y) { return ((x & ~kHighBits) + (y & ~kHighBits)) ^ ((x ^ y) & kHighBits); }
+
+inline void put8(int8_t* w, uint64_t v) { std::memcpy(w, &v, 8); }
+inline uint64_t join4(uint32_t lo, uint32_t hi) { return lo | static_cast<uint64_t>(hi) << 32; }
+// Eight iq1 levels (-1, 0, 1 as bytes) to 8 * level + delta, delta -1 or +1.
+inline uint64_t iq1_eight(uint64_t levels, bool minus) {
+  return add_bytes((levels << 3) & 0xf8f8f8f8f8f8f8f8ull, minus ? ~uint64_t{0} : kLowBits);
+}
+
+// Eight sign bits as bytes, 0x01 or 0xff (-1) where set: what _mm256_sign_epi8 takes.
+constexpr std::array<uint64_t, 256> kSignBytes = [] {
+  std::array<uint64_t, 256> t{};
+  for (int s = 0; s < 256; ++s)
+    for (int j = 0; j < 8; ++j) t[s] |= static_cast<uint64_t>(s >> j & 1 ? 0xff : 0x01) << (8 * j);
+  return t;
+}();
+// The same for seven stored bits and their parity bit.
+constexpr std::array<uint64_t, 128> kEvenSignBytes = [] {
+  std::array<uint64_t, 128> t{};
+  for (int s = 0; s < 128; ++s) t[s] = kSignBytes[iq::signs_with_parity(static_cast<uint32_t>(s))];
+  return t;
+}();
+
+}  // namespace codebook
+
+// A block's float factor is its f16 d (these bits) times codebook_d_scale<T>.
+template <DType T>
+inline uint16_t codebook_d_bits(const uint8_t* b) {
+  if constexpr (T == DType::iq1_m) {
+    const uint16_t s0 = blocks::read_u16(b + 48), s1 = blocks::read_u16(b + 50), s2 = blocks::read_u16(b + 52),
+                   s3 = blocks::read_u16(b + 54);
+    return static_cast<uint16_t>((s0 >> 12) | ((s1 >> 8) & 0x00f0) | ((s2 >> 4) & 0x0f00) | (s3 & 0xf000));
+  } else {
+    return blocks::read_u16(b);
+  }
+}
+template <DType T>
+constexpr float codebook_d_scale = T == DType::iq3_s ? 1.0f : T == DType::iq3_xxs ? 0.25f : 0.125f;
+
+template <DType T>
+inline float codebook_factor(const uint8_t* b) {
+  return f16_to_f32(codebook_d_bits<T>(b)) * codebook_d_scale<T>;
+}
+
+// The sixteen odd integer scales, one per 16 values (types with one per 32 repeat it).
+template <DType T>
+inline void codebook_scales(const uint8_t* b, int8_t* scale) {
+  auto odd = [](int s) { return static_cast<int8_t>(2 * s + 1); };
+  for (int ib = 0; ib < 8; ++ib) {
+    int lo, hi;
+    if constexpr (T == DType::iq2_xxs) lo = hi = static_cast<int>(blocks::read_u32(b + 6 + 8 * ib) >> 28);
+    else if constexpr (T == DType::iq3_xxs) lo = hi = static_cast<int>(blocks::read_u32(b + 66 + 4 * ib) >> 28);
+    else if constexpr (T == DType::iq2_xs || T == DType::iq2_s) {
+      const uint8_t s = b[(T == DType::iq2_xs ? 66 : 74) + ib];
+      lo = s & 0xf;
+      hi = s >> 4;
+    } else if constexpr (T == DType::iq3_s) lo = hi = ib % 2 ? b[106 + ib / 2] >> 4 : b[106 + ib / 2] & 0xf;
+    else if constexpr (T == DType::iq1_s) lo = hi = blocks::read_u16(b + 34 + 2 * ib) >> 12 & 7;
+    else {
+      static_assert(T == DType::iq1_m);
+      const uint16_t sc = blocks::read_u16(b + 48 + 2 * (ib / 2));
+      lo = sc >> (6 * (ib % 2)) & 7;
+      hi = sc >> (6 * (ib % 2) + 3) & 7;
+    }
+    scale[2 * ib] = odd(lo);
+    scale[2 * ib + 1] = odd(hi);
+  }
+}
+
+// Eight values at a time: codebook entry, signs (or for iq1 the shift's sign).
+template <DType T>
+inline void unpack_codebook(const uint8_t* b, CodebookBlock& u) {
+  using namespace codebook;
+  using blocks::read_u16;
+  using blocks::read_u32;
+  codebook_scales<T>(b, u.scale);
+  int8_t* w = u.w;
+  for (int ib = 0; ib < 8; ++ib) {
+    for (int l = 0; l < 4; ++l, w += 8) {
+      uint64_t v;
+      if constexpr (T == DType::iq2_xxs) {
+        const uint32_t aux = read_u32(b + 6 + 8 * ib);
+        v = apply_signs(iq::kIq2xxsBytes[b[2 + 8 * ib + l]], iq::signs_with_parity(aux >> (7 * l)));
+      } else if constexpr (T == DType::iq2_xs) {
+        const uint16_t q = read_u16(b + 2 + 2 * (4 * ib + l));
+        v = apply_signs(iq::kIq2xsBytes[q & 511], iq::signs_with_parity(q >> 9));
+      } else if constexpr (T == DType::iq2_s) {
+        v = apply_signs(iq::kIq2sBytes[b[2 + 4 * ib + l] | ((b[66 + ib] >> (2 * l) & 3) << 8)], b[34 + 4 * ib + l]);
+      } else if constexpr (T == DType::iq3_xxs) {
+        const uint8_t* q = b + 2 + 8 * ib + 2 * l;
+        v = apply_signs(join4(iq::kIq3xxsBytes[q[0]], iq::kIq3xxsBytes[q[1]]),
+                        iq::signs_with_parity(read_u32(b + 66 + 4 * ib) >> (7 * l)));
+      } else if constexpr (T == DType::iq3_s) {
+        const uint8_t *q = b + 2 + 8 * ib + 2 * l, h = b[66 + ib];
+        v = apply_signs(join4(iq::kIq3sBytes[q[0] | ((h >> (2 * l) & 1) << 8)],
+                              iq::kIq3sBytes[q[1] | ((h >> (2 * l + 1) & 1) << 8)]),
+                        b[74 + 4 * ib + l]);
+      } else if constexpr (T == DType::iq1_s) {
+        const uint16_t h = read_u16(b + 34 + 2 * ib);
+        v = iq1_eight(iq::kIq1sBytes[b[2 + 4 * ib + l] | ((h >> (3 * l) & 7) << 8)], h & 0x8000);
+      } else {
+        const uint8_t h = b[32 + 2 * ib + l / 2] >> (4 * (l % 2));
+        v = iq1_eight(iq::kIq1sBytes[b[4 * ib + l] | ((h & 7) << 8)], h & 8);
+      }
+      put8(w, v);
+    }
+  }
+}
+
+}  // namespace dsinfer::kernels
