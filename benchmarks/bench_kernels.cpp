@@ -15,6 +15,7 @@
 #include "kernels/codebook_blocks.hpp"
 #include "kernels/matmul.hpp"
 #include "kernels/row_groups.hpp"
+#include "random_codebook.hpp"
 #include "roofline.hpp"
 
 using namespace dsinfer;
@@ -23,24 +24,6 @@ namespace {
 
 double now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-// The 1- to 3-bit i-quants have no dsinfer quantizer (theirs search codebooks under an
-// importance matrix); random blocks under a small d cost a kernel the same.
-std::vector<std::byte> random_blocks(DType t, size_t n, std::mt19937& rng) {
-  std::vector<std::byte> w(*dtype_bytes(t, n));
-  for (auto& b : w) b = static_cast<std::byte>(rng() & 0xff);
-  const size_t bb = dtype_info(t).block_bytes;
-  for (size_t at = 0; at < w.size(); at += bb)
-    if (t == DType::iq1_m) {
-      for (int k = 0; k < 4; ++k) w[at + 49 + 2 * k] &= std::byte{0x0f};  // d = 0x1c00 (2^-8)
-      w[at + 55] |= std::byte{0x10};
-      w[at + 53] |= std::byte{0xc0};
-    } else {
-      const uint16_t d = 0x1c00;
-      std::memcpy(&w[at], &d, 2);
-    }
-  return w;
 }
 
 }  // namespace
@@ -67,7 +50,8 @@ int main(int argc, char** argv) {
   for (DType t : {DType::q8_0, DType::q4_0, DType::q5_0, DType::q4_1, DType::q5_1, DType::q2_k, DType::q3_k,
                   DType::q4_k, DType::q5_k, DType::q6_k, DType::iq4_nl, DType::iq4_xs, DType::iq2_xxs, DType::iq2_xs,
                   DType::iq2_s, DType::iq3_xxs, DType::iq3_s, DType::iq1_s, DType::iq1_m, DType::f16, DType::bf16}) {
-    const auto w = kernels::is_codebook_type(t) ? random_blocks(t, values.size(), rng) : quantize(t, values);
+    const auto w = kernels::is_codebook_type(t) ? bench::random_codebook_blocks(t, values.size(), 1, 0.8f)
+                                                : quantize(t, values);
     std::vector<std::byte> grouped;
     for (int layout = 0; layout < 2; ++layout) {
       Matrix m;

@@ -15,10 +15,14 @@
 // q4_0 as llama.cpp's own quantizer does today (older versions wrote iq4_nl). iq4_xs:
 // iq4_xs everywhere but the output (q6_k) and the dense models' attn_v (q5_k with four or
 // more query heads per kv head); iq4_nl where the width is no multiple of 256.
+// iq1_s, iq1_m, iq2_xxs, iq2_xs, iq2_s, iq3_xxs, iq3_s: like the dynamic quants of
+// DeepSeek-V3/R1, the routed experts (the dense models: the feed-forward) in that type
+// (iq4_nl where the width is no multiple of 256), everything else as q4_k_m. dsinfer has
+// no quantizer for these types, so their blocks are random (benchmarks/random_codebook.hpp).
 // --shape picks DeepSeek-V2-Lite (default) or an R1-Distill dense shape (Qwen2.5-1.5B, Llama-3.1-8B).
 // A placeholder byte-level tokenizer fills the vocabulary so that llama.cpp loads the files too.
 //   make_synthetic_gguf OUT.gguf [--shape v2-lite|qwen2-1.5b|llama-8b] [--layers N]
-//                      [--type q8_0|q4_k_m|q5_k_m|q3_k_m|q2_k|iq4_xs|f16|bf16] [--seed S]
+//                      [--type q8_0|q4_k_m|q5_k_m|q3_k_m|q2_k|iq4_xs|iq1_s|...|iq3_s|f16|bf16] [--seed S]
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -29,7 +33,9 @@
 
 #include "dsinfer/gguf.hpp"
 #include "dsinfer/quantize.hpp"
+#include "kernels/codebook_blocks.hpp"
 #include "model/toy_gguf.hpp"
+#include "random_codebook.hpp"
 #include "tokenizer/byte_level.hpp"
 
 using namespace dsinfer;
@@ -128,7 +134,8 @@ void add_dense(GgufWriter& w, Rng& rng, const DenseShape& d, int64_t layers,
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr, "usage: make_synthetic_gguf OUT.gguf [--shape v2-lite|qwen2-1.5b|llama-8b] [--layers N] "
-                         "[--type q8_0|q4_k_m|q5_k_m|q3_k_m|q2_k|iq4_xs|f16|bf16] [--seed S]\n");
+                         "[--type q8_0|q4_k_m|q5_k_m|q3_k_m|q2_k|iq4_xs|iq1_s|iq1_m|iq2_xxs|iq2_xs|iq2_s|iq3_xxs|iq3_s|"
+                         "f16|bf16] [--seed S]\n");
     return 2;
   }
   std::string out = argv[1], type_name = "q8_0", shape = "v2-lite";
@@ -146,13 +153,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (layers < 0) layers = dense ? dense->layers : 27;
+  DType codebook = DType::count_;
+  for (DType t : {DType::iq1_s, DType::iq1_m, DType::iq2_xxs, DType::iq2_xs, DType::iq2_s, DType::iq3_xxs, DType::iq3_s})
+    if (type_name == dtype_name(t)) codebook = t;
   const bool mix = type_name == "q4_k_m" || type_name == "q5_k_m" || type_name == "q3_k_m" || type_name == "q2_k" ||
-                   type_name == "iq4_xs";
+                   type_name == "iq4_xs" || codebook != DType::count_;
   if (!mix && type_name != "q8_0" && type_name != "f16" && type_name != "bf16") {
     std::fprintf(stderr, "make_synthetic_gguf: unknown --type %s\n", type_name.c_str());
     return 2;
   }
-  const DType wt = type_name == "q4_k_m"   ? DType::q4_k
+  const DType wt = codebook != DType::count_ ? DType::q4_k
+                   : type_name == "q4_k_m" ? DType::q4_k
                    : type_name == "q5_k_m" ? DType::q5_k
                    : type_name == "q3_k_m" ? DType::q3_k
                    : type_name == "q2_k"   ? DType::q2_k
@@ -230,8 +241,13 @@ int main(int argc, char** argv) {
   const AddMatrix mat = [&](const std::string& name, std::vector<int64_t> shape, Role role, int64_t l) {
     int64_t n = 1;
     for (int64_t d : shape) n *= d;
-    const DType t = type_for(shape.back(), role, l);
-    w.add_tensor(name, t, shape, random_tensor(rng, t, n, 0.02f));
+    const bool in_codebook = codebook != DType::count_ && (name.find("_exps") != std::string::npos ||
+                                                            (dense && name.find("ffn_") != std::string::npos));
+    const DType t = !in_codebook ? type_for(shape.back(), role, l) : shape.back() % 256 ? DType::iq4_nl : codebook;
+    // Uniform weights in +-0.02 have a mean magnitude of 0.01.
+    w.add_tensor(name, t, shape,
+                 kernels::is_codebook_type(t) ? bench::random_codebook_blocks(t, static_cast<uint64_t>(n), rng.s++, 0.01f)
+                                              : random_tensor(rng, t, n, 0.02f));
   };
   auto vec = [&](const std::string& name, int64_t n) { w.add_tensor(name, DType::f32, {n}, norm_weights(rng, n)); };
   if (dense) {

@@ -313,6 +313,53 @@ TEST_CASE("codebook types: portable = decoded weights . decoded activations; AVX
                 2e-5 * magnitude[(r + 1) * kActs + j] + 1e-6);
         }
     }
+    // Prefill's passes of more tokens than a tile takes unpack eight rows once and tile the
+    // expanded form: directly, and through matmul with 20 tokens (rows 0-7 expanded, 8-9 by row).
+    const kernels::RowExpand expand = kernels::row_expand(type);
+    REQUIRE(expand != nullptr);
+    struct alignas(32) Line {
+      std::byte b[32];
+    };
+    const size_t expanded_row = static_cast<size_t>(cols / 256) * kernels::kExpandedBlockBytes;
+    std::vector<Line> expanded(kernels::kTileRows * expanded_row / sizeof(Line));
+    expand(w.data() + stride, stride, cols, expanded.data()->b);
+    for (int n = 1; n <= kActs; ++n) {
+      float out[kActs * kernels::kTileRows];
+      kernels::expanded_tile()(expanded.data()->b, expanded_row, nullptr, ap, n, cols, out);
+      for (int r = 0; r < kernels::kTileRows; ++r)
+        for (int j = 0; j < n; ++j) {
+          INFO(dtype_name(type) << " expanded tile n " << n << " row " << r + 1 << " act " << j);
+          CHECK(std::fabs(out[j * kernels::kTileRows + r] - port[(r + 1) * kActs + j]) <=
+                2e-5 * magnitude[(r + 1) * kActs + j] + 1e-6);
+        }
+    }
+    const int64_t tokens = 20;
+    const auto x = normal_values(static_cast<size_t>(tokens * cols), 41);
+    Matrix m;
+    m.dtype = type;
+    m.rows = rows;
+    m.cols = cols;
+    m.data = w.data();
+    m.row_bytes = stride;
+    std::vector<float> y(static_cast<size_t>(tokens * rows));
+    ThreadPool pool(2);
+    kernels::matmul(m, x.data(), tokens, cols, y.data(), rows, &pool);
+    std::vector<std::byte> a(kernels::act_row_bytes(kernels::ActFormat::q8_256, cols));
+    for (int64_t t = 0; t < tokens; ++t) {
+      kernels::quantize_act_row(kernels::ActFormat::q8_256, x.data() + t * cols, cols, a.data());
+      const std::byte* at = a.data();
+      const auto ad = dequantized_acts(kernels::ActFormat::q8_256, a.data(), cols);
+      for (int64_t r = 0; r < rows; ++r) {
+        float p;
+        kernels::row_dot_portable(type)(w.data() + r * stride, &at, 1, cols, &p);
+        std::vector<float> wd(static_cast<size_t>(cols));
+        dequantize_row(type, w.data() + r * stride, wd.data(), cols);
+        double mag = 0;
+        for (int64_t i = 0; i < cols; ++i) mag += std::fabs(static_cast<double>(wd[i]) * ad[i]);
+        INFO(dtype_name(type) << " matmul token " << t << " row " << r);
+        CHECK(std::fabs(y[t * rows + r] - p) <= 2e-5 * mag + 1e-6);
+      }
+    }
   }
   if (!avx2) WARN("this CPU has no AVX2+FMA+F16C: only the portable kernels were checked");
 }

@@ -38,6 +38,7 @@ struct Plan {
   GroupDot group = nullptr;   // interleaved rows
   RowDot kernel = nullptr;
   RowTile tile = nullptr;
+  RowExpand expand = nullptr;  // codebook types: rows unpacked once per pass
   int64_t rows_per_unit = kRowsPerUnit;
 };
 
@@ -50,6 +51,7 @@ Plan plan_for(const MatmulTask& task) {
   p.group = w.interleaved ? group_dot(w.dtype) : nullptr;
   p.kernel = p.group ? nullptr : row_dot(w.dtype);
   p.tile = p.group ? nullptr : row_tile(w.dtype);
+  p.expand = p.tile ? row_expand(w.dtype) : nullptr;
   p.rows_per_unit = p.gemm ? kGemmRows : kRowsPerUnit;
   return p;
 }
@@ -106,6 +108,25 @@ void run_rows(const MatmulTask& task, const Plan& plan, int64_t r0, int64_t r1) 
     // the speed of one row after another (measured); with tokens to share each block the
     // tile's saved float work wins.
     const bool tiled = tile && t1 - t0 >= 2;
+    if (plan.expand && t1 - t0 > kMaxTileActs) {
+      struct alignas(32) Line {  // the expanded blocks' vectors are read and written aligned
+        std::byte b[32];
+      };
+      static_assert(kExpandedBlockBytes % sizeof(Line) == 0);
+      thread_local std::vector<Line> expanded;
+      const size_t row_bytes = static_cast<size_t>(w.cols / 256) * kExpandedBlockBytes;
+      expanded.resize(kTileRows * row_bytes / sizeof(Line));
+      std::byte* rows = expanded.data()->b;
+      const RowTile over_expanded = expanded_tile();
+      for (; r + kTileRows <= r1; r += kTileRows) {
+        plan.expand(w.row(r), w.row_bytes, w.cols, rows);
+        for (int64_t t = t0; t < t1; t += kMaxTileActs) {
+          const int m = static_cast<int>(std::min<int64_t>(kMaxTileActs, t1 - t));
+          over_expanded(rows, row_bytes, nullptr, act + (t - t0), m, w.cols, out);
+          store_eight_rows(t, r, m);
+        }
+      }
+    }
     for (; tiled && r + kTileRows <= r1; r += kTileRows) {
       // The next eight rows (usually this thread's next tile: shares are contiguous) are
       // asked for while this tile's first tokens run; later tokens find this tile cached.

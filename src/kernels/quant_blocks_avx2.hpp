@@ -369,6 +369,36 @@ inline void codebook_run(const uint8_t* b, int r, __m256i* magnitude, __m256i* s
   }
 }
 
+// One 256-value block of a codebook type in its expanded form (row_dot.hpp): 256 signed
+// values, sixteen int8 scales, the float factor.
+template <DType T>
+inline void expand_codebook_block(const uint8_t* b, uint8_t* e) {
+  codebook_scales<T>(b, reinterpret_cast<int8_t*>(e + 256));
+  for (int r = 0; r < 8; ++r) {
+    __m256i magnitude, sign;
+    codebook_run<T>(b, r, &magnitude, &sign);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(e + 32 * r), _mm256_sign_epi8(magnitude, sign));
+  }
+  const float d = d256_d<T>(b);
+  std::memcpy(e + 272, &d, 4);
+}
+
+// The integer sums of one expanded block times N activation blocks: as the codebook
+// types' own, less the unpacking.
+template <int N>
+inline void expanded_block_sums(const uint8_t* e, const ActBlock256* const* a, __m256i* isum) {
+  const __m256i pairs16 = scale_pairs16(_mm_load_si128(reinterpret_cast<const __m128i*>(e + 256)));
+  for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
+  for (int r = 0; r < 8; ++r) {
+    const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(e + 32 * r)), magnitude = _mm256_sign_epi8(w, w);
+    const __m256i scale = _mm256_shuffle_epi8(pairs16, spread_int16(r));
+    for (int j = 0; j < N; ++j) {
+      const __m256i p = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(load32(a[j]->q + 32 * r), w));
+      isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, scale));
+    }
+  }
+}
+
 // The integer part of one q2_k / q3_k / q6_k / iq4_xs super-block times N activation blocks (a[j]:
 // token j's block at the same position). q3_k and q6_k: value = scale * (q - offset) with
 // offset 4 and 32; the offset comes off through the activations' sums per 16, and the lanes

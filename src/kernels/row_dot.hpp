@@ -39,4 +39,18 @@ RowTile row_tile_avx2(DType t);  // call only where cpu_features() has avx2, fma
 // kernels are the reference a tile is tested against.
 RowTile row_tile(DType t);
 
+// The codebook types (codebook_blocks.hpp) cost more to unpack than to multiply, and a
+// tile unpacks its rows again for every kMaxTileActs tokens. In a pass of more tokens,
+// eight rows are unpacked once into this form (per 256 values: the signed values, the
+// sixteen scales, the float factor; kExpandedBlockBytes each, rows `cols / 256` blocks
+// apart) and the expanded tile runs on it for every group of tokens.
+constexpr size_t kExpandedBlockBytes = 288;
+using RowExpand = void (*)(const std::byte* w, size_t stride, int64_t cols, std::byte* out);
+// nullptr where this CPU or this type has none (AVX2 only).
+RowExpand row_expand(DType t);
+RowExpand row_expand_avx2(DType t);  // call only where cpu_features() has avx2, fma and f16c
+// The tile over expanded rows (stride: one expanded row's bytes; next: unused).
+RowTile expanded_tile();
+RowTile expanded_tile_avx2();
+
 }  // namespace dsinfer::kernels

@@ -270,5 +270,7 @@ RowDot row_dot(DType t) {
 }
 
 RowTile row_tile(DType t) { return has_avx2() ? row_tile_avx2(t) : nullptr; }
+RowExpand row_expand(DType t) { return has_avx2() ? row_expand_avx2(t) : nullptr; }
+RowTile expanded_tile() { return has_avx2() ? expanded_tile_avx2() : nullptr; }
 
 }  // namespace dsinfer::kernels

@@ -202,6 +202,45 @@ void tile_d256(const std::byte* w, size_t stride, const std::byte* next, const s
   for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * R, acc[j]);
 }
 
+// Eight expanded codebook rows (row_dot.hpp's kExpandedBlockBytes form) times N tokens.
+template <int N>
+void tile_expanded(const std::byte* w, size_t stride, const std::byte*, const std::byte* const* act, int64_t cols,
+                   float* out) {
+  const ActBlock256* a[N];
+  __m256 acc[N];
+  for (int j = 0; j < N; ++j) {
+    a[j] = reinterpret_cast<const ActBlock256*>(act[j]);
+    acc[j] = _mm256_setzero_ps();
+  }
+  for (int64_t i = 0; i < cols / 256; ++i) {
+    const ActBlock256* ai[N];
+    for (int j = 0; j < N; ++j) ai[j] = a[j] + i;
+    alignas(32) __m256i part[N][R];
+    alignas(32) float factor[R];
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* e = u8(w) + r * stride + i * kExpandedBlockBytes;
+      __m256i isum[N];
+      expanded_block_sums<N>(e, ai, isum);
+      for (int j = 0; j < N; ++j) part[j][r] = isum[j];
+      std::memcpy(&factor[r], e + 272, 4);
+    }
+    const __m256 d = _mm256_load_ps(factor);
+    for (int j = 0; j < N; ++j)
+      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(ai[j]->d)), _mm256_cvtepi32_ps(fold_rows(part[j])), acc[j]);
+  }
+  for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * R, acc[j]);
+}
+
+template <DType T>
+void expand_rows(const std::byte* w, size_t stride, int64_t cols, std::byte* out) {
+  constexpr uint32_t bb = d256_bytes<T>;
+  const int64_t blocks = cols / 256;
+  for (int r = 0; r < R; ++r)
+    for (int64_t i = 0; i < blocks; ++i)
+      expand_codebook_block<T>(u8(w) + r * stride + i * bb,
+                               reinterpret_cast<uint8_t*>(out) + (r * blocks + i) * kExpandedBlockBytes);
+}
+
 // Lane i of the result = the sum of the eight lanes of p[i].
 inline __m256 fold_rows(const __m256* p) {
   const __m256 a = _mm256_hadd_ps(_mm256_hadd_ps(p[0], p[1]), _mm256_hadd_ps(p[2], p[3]));
@@ -316,7 +355,32 @@ struct TD256 {
   };
 };
 
+struct TE {
+  template <int N>
+  struct K {
+    static void run(const std::byte* w, size_t s, const std::byte* x, const std::byte* const* a, int64_t c,
+                    float* o) {
+      tile_expanded<N>(w, s, x, a, c, o);
+    }
+  };
+};
+
 }  // namespace
+
+RowExpand row_expand_avx2(DType t) {
+  switch (t) {
+    case DType::iq2_xxs: return expand_rows<DType::iq2_xxs>;
+    case DType::iq2_xs: return expand_rows<DType::iq2_xs>;
+    case DType::iq2_s: return expand_rows<DType::iq2_s>;
+    case DType::iq3_xxs: return expand_rows<DType::iq3_xxs>;
+    case DType::iq3_s: return expand_rows<DType::iq3_s>;
+    case DType::iq1_s: return expand_rows<DType::iq1_s>;
+    case DType::iq1_m: return expand_rows<DType::iq1_m>;
+    default: return nullptr;
+  }
+}
+
+RowTile expanded_tile_avx2() { return by_count<TE::K, true>; }
 
 RowTile row_tile_avx2(DType t) {
   switch (t) {
