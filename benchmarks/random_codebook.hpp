@@ -4,6 +4,7 @@
 // ones. Every block gets the same d, chosen so the values' mean magnitude is `amplitude`.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstring>

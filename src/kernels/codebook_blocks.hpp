@@ -3,7 +3,10 @@
 // Every type's float scale is d times an odd integer over a power of two (iq2: (2s+1)/8,
 // iq3_xxs: (2s+1)/4, iq3_s: 2s+1), and iq1's +-1/8 shift becomes exact as 8 * level +- 1,
 // so nothing is rounded before the dot product's one float step. Portable C++: the
-// portable and AVX2 kernels both unpack with it (one scalar lookup per 4 or 8 values).
+// portable kernel unpacks with it; the AVX2 kernels take its scales, d and sign tables
+// and assemble the values in vectors themselves (quant_blocks_avx2.hpp). Everything here
+// is in an unnamed namespace: the AVX2 files include it too, and a copy they compiled
+// with AVX2 instructions must never be the one the portable kernel links to.
 #pragma once
 
 #include <array>
@@ -16,6 +19,7 @@
 #include "tensor/iq_grids.hpp"
 
 namespace dsinfer::kernels {
+namespace {
 
 constexpr bool is_codebook_type(DType t) {
   return t == DType::iq2_xxs || t == DType::iq2_xs || t == DType::iq2_s || t == DType::iq3_xxs || t == DType::iq3_s ||
@@ -68,13 +72,8 @@ constexpr std::array<uint64_t, 128> kEvenSignBytes = [] {
 // A block's float factor is its f16 d (these bits) times codebook_d_scale<T>.
 template <DType T>
 inline uint16_t codebook_d_bits(const uint8_t* b) {
-  if constexpr (T == DType::iq1_m) {
-    const uint16_t s0 = blocks::read_u16(b + 48), s1 = blocks::read_u16(b + 50), s2 = blocks::read_u16(b + 52),
-                   s3 = blocks::read_u16(b + 54);
-    return static_cast<uint16_t>((s0 >> 12) | ((s1 >> 8) & 0x00f0) | ((s2 >> 4) & 0x0f00) | (s3 & 0xf000));
-  } else {
-    return blocks::read_u16(b);
-  }
+  if constexpr (T == DType::iq1_m) return iq::iq1m_d_bits(b);
+  else return blocks::read_u16(b);
 }
 template <DType T>
 constexpr float codebook_d_scale = T == DType::iq3_s ? 1.0f : T == DType::iq3_xxs ? 0.25f : 0.125f;
@@ -133,7 +132,8 @@ inline void unpack_codebook(const uint8_t* b, CodebookBlock& u) {
         v = apply_signs(join4(iq::kIq3xxsBytes[q[0]], iq::kIq3xxsBytes[q[1]]),
                         iq::signs_with_parity(read_u32(b + 66 + 4 * ib) >> (7 * l)));
       } else if constexpr (T == DType::iq3_s) {
-        const uint8_t *q = b + 2 + 8 * ib + 2 * l, h = b[66 + ib];
+        const uint8_t* q = b + 2 + 8 * ib + 2 * l;
+        const uint8_t h = b[66 + ib];
         v = apply_signs(join4(iq::kIq3sBytes[q[0] | ((h >> (2 * l) & 1) << 8)],
                               iq::kIq3sBytes[q[1] | ((h >> (2 * l + 1) & 1) << 8)]),
                         b[74 + 4 * ib + l]);
@@ -149,4 +149,5 @@ inline void unpack_codebook(const uint8_t* b, CodebookBlock& u) {
   }
 }
 
+}  // namespace
 }  // namespace dsinfer::kernels

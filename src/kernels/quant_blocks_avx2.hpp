@@ -209,7 +209,10 @@ template <DType T>
 constexpr uint32_t d256_bytes = d256_block_bytes(T);
 // Where the f16 d sits (q2_k's dmin follows it).
 template <DType T>
-constexpr int d256_d_at = T == DType::q2_k ? 80 : T == DType::q3_k ? 108 : T == DType::iq4_xs ? 0 : 208;
+constexpr int d256_d_at = [] {
+  static_assert(!is_codebook_type(T), "a codebook block's d: d256_d");
+  return T == DType::q2_k ? 80 : T == DType::q3_k ? 108 : T == DType::iq4_xs ? 0 : 208;
+}();
 // The float factor of the block's integer sums.
 template <DType T>
 inline float d256_d(const uint8_t* b) {
@@ -235,6 +238,17 @@ inline void add_scaled_runs(const __m256i* q, int half, __m256i pairs16, const A
       const __m256i p = _mm256_maddubs_epi16(q[k], load32(a[j]->q + half * 128 + k * 32));
       isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, scale));
     }
+  }
+}
+
+// isum[j] += scale (int16 pairs) times the products of run r's values, given as their
+// magnitudes and a vector carrying their signs, with token j's activations of that run.
+template <int N>
+inline void add_signed_run(__m256i magnitude, __m256i sign, __m256i scale, const ActBlock256* const* a, int r,
+                           __m256i* isum) {
+  for (int j = 0; j < N; ++j) {
+    const __m256i p = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(load32(a[j]->q + 32 * r), sign));
+    isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, scale));
   }
 }
 
@@ -296,7 +310,6 @@ inline __m256i sign_bytes(const uint8_t* s) {
 template <DType T>
 inline void codebook_run(const uint8_t* b, int r, __m256i* magnitude, __m256i* sign) {
   using codebook::kEvenSignBytes;
-  using codebook::kSignBytes;
   auto four = [](uint64_t v0, uint64_t v1, uint64_t v2, uint64_t v3) {
     return _mm256_set_epi64x(static_cast<int64_t>(v3), static_cast<int64_t>(v2), static_cast<int64_t>(v1),
                              static_cast<int64_t>(v0));
@@ -357,7 +370,8 @@ inline void codebook_run(const uint8_t* b, int r, __m256i* magnitude, __m256i* s
       delta = _mm256_set1_epi8(h & 0x8000 ? -1 : 1);
     } else {
       static_assert(T == DType::iq1_m);
-      const uint8_t *q = b + 4 * r, h0 = b[32 + 2 * r], h1 = b[33 + 2 * r];
+        const uint8_t* q = b + 4 * r;
+      const uint8_t h0 = b[32 + 2 * r], h1 = b[33 + 2 * r];
       levels = four(g[q[0] | (h0 << 8 & 0x700)], g[q[1] | (h0 << 4 & 0x700)], g[q[2] | (h1 << 8 & 0x700)],
                     g[q[3] | (h1 << 4 & 0x700)]);
       auto d = [](int bit) { return bit ? ~uint64_t{0} : codebook::kLowBits; };
@@ -441,21 +455,18 @@ inline void expanded_block_sums(const uint8_t* e, const ActBlock256* const* a, _
   const __m256i pairs16 = scale_pairs16(_mm_load_si128(reinterpret_cast<const __m128i*>(e + 256)));
   for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
   for (int r = 0; r < 8; ++r) {
-    const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(e + 32 * r)), magnitude = _mm256_sign_epi8(w, w);
-    const __m256i scale = _mm256_shuffle_epi8(pairs16, spread_int16(r));
-    for (int j = 0; j < N; ++j) {
-      const __m256i p = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(load32(a[j]->q + 32 * r), w));
-      isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, scale));
-    }
+    const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(e + 32 * r));
+    add_signed_run<N>(_mm256_sign_epi8(w, w), w, _mm256_shuffle_epi8(pairs16, spread_int16(r)), a, r, isum);
   }
 }
 
-// The integer part of one q2_k / q3_k / q6_k / iq4_xs super-block times N activation blocks (a[j]:
+// The integer part of one q2_k / q3_k / q6_k / iq4_xs / codebook super-block times N activation blocks (a[j]:
 // token j's block at the same position). q3_k and q6_k: value = scale * (q - offset) with
 // offset 4 and 32; the offset comes off through the activations' sums per 16, and the lanes
 // of isum[j] sum to sum_g scale_g * ((q_g - offset) . a_g). q2_k: value = d * scale * q -
 // dmin * min; isum[j] gets the scale part and msum[j] (q2_k only) sum_g min_g * sum(a_g).
-// iq4_xs: value = d * scale * level, the levels signed (their sign moves onto a).
+// iq4_xs: value = d * scale * level, the levels signed (their sign moves onto a); the
+// codebook types likewise with d256_d's factor and their sixteen scales.
 template <DType T, int N>
 inline void d256_block_sums(const uint8_t* b, const ActBlock256* const* a, __m256i* isum, __m256i* msum) {
   const __m256i three = _mm256_set1_epi8(3);
@@ -500,22 +511,14 @@ inline void d256_block_sums(const uint8_t* b, const ActBlock256* const* a, __m25
     for (int r = 0; r < 8; ++r) {
       __m256i magnitude, sign;
       codebook_run<T>(b, r, &magnitude, &sign);
-      const __m256i scale = _mm256_shuffle_epi8(pairs16, spread_int16(r));
-      for (int j = 0; j < N; ++j) {
-        const __m256i p = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(load32(a[j]->q + 32 * r), sign));
-        isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, scale));
-      }
+      add_signed_run<N>(magnitude, sign, _mm256_shuffle_epi8(pairs16, spread_int16(r)), a, r, isum);
     }
   } else if constexpr (T == DType::iq4_xs) {
     const __m256i sc16 = iq4xs_scales16(b);
     for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
     for (int ib = 0; ib < 8; ++ib) {
-      const __m256i w = iq4_values(b + 8 + 16 * ib), magnitude = _mm256_sign_epi8(w, w);
-      const __m256i scale = _mm256_shuffle_epi8(sc16, spread_int16(ib));
-      for (int j = 0; j < N; ++j) {
-        const __m256i p = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(load32(a[j]->q + 32 * ib), w));
-        isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(p, scale));
-      }
+      const __m256i w = iq4_values(b + 8 + 16 * ib);
+      add_signed_run<N>(_mm256_sign_epi8(w, w), w, _mm256_shuffle_epi8(sc16, spread_int16(ib)), a, ib, isum);
     }
   } else {
     static_assert(T == DType::q6_k);

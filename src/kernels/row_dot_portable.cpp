@@ -71,7 +71,7 @@ void dot32(const std::byte* w, const std::byte* const* act, int n, int64_t cols,
 struct Unpacked256 {
   uint8_t q[256];
   int scale[16];
-  int min[16];  // q2_k / q4_k / q5_k: the min multiplier; q3_k / q6_k / iq4_xs: offset * scale
+  int min[16];  // q2_k / q4_k / q5_k: the min multiplier; q3_k / q6_k / iq4_xs / codebook: offset * scale
   float d, dmin;
 };
 
@@ -170,6 +170,10 @@ void unpack256(DType t, const uint8_t* b, Unpacked256& u) {
   }
 }
 
+// Types whose offset term has the same float scale as the values (u.d == u.dmin).
+template <DType T>
+constexpr bool kOneScale = T == DType::q3_k || T == DType::q6_k || T == DType::iq4_xs || is_codebook_type(T);
+
 // The codebook types in the same form: their signed values offset by 128 like iq4_xs's.
 template <DType T>
 void unpack_codebook256(const uint8_t* b, Unpacked256& u) {
@@ -200,7 +204,10 @@ void dot256(const std::byte* w, const std::byte* const* act, int n, int64_t cols
         sum += u.scale[g] * s;
         off += u.min[g] * a.bsums[g];
       }
-      out[j] += a.d * (u.d * static_cast<float>(sum) - u.dmin * static_cast<float>(off));
+      // Where the offset shares d, the integers are subtracted first: exact, where two
+      // large converted sums would each round.
+      if constexpr (kOneScale<T>) out[j] += a.d * (u.d * static_cast<float>(sum - off));
+      else out[j] += a.d * (u.d * static_cast<float>(sum) - u.dmin * static_cast<float>(off));
     }
   }
 }

@@ -157,7 +157,8 @@ void tile_q45k(const std::byte* w, size_t stride, const std::byte* next, const s
 }
 
 // q2_k, q3_k, q6_k: sixteen 16-value groups, value = d * scale * (q - offset), or for q2_k
-// d * scale * q - dmin * min; iq4_xs: eight 32-value groups, value = d * scale * level.
+// d * scale * q - dmin * min; iq4_xs: eight 32-value groups, value = d * scale * level; the
+// codebook types: factor * scale * signed codebook byte (codebook_blocks.hpp).
 template <DType T, int N>
 void tile_d256(const std::byte* w, size_t stride, const std::byte* next, const std::byte* const* act, int64_t cols,
               float* out) {
@@ -291,7 +292,10 @@ void tile_float(const std::byte* w, size_t stride, const std::byte* next, const 
 // More than four tokens take passes of four, or of eight where kEight: the q4_k, q5_k, q6_k
 // and iq4_xs tiles, whose unpacking (nibbles, six-bit scales, level lookups) then happens
 // half as often (measured 10-15% faster; q6_k 4%, iq4_xs 10%). For the others (q2_k and q3_k
-// 2-6% slower) eight tokens' vectors spill and measured no faster. Five to seven
+// 2-6% slower) eight tokens' vectors spill and measured no faster. The codebook tiles take
+// eight too (their table lookups cost far more than the multiplies; not measured apart:
+// passes of more than eight tokens use the expanded tile, whose four and eight measured
+// the same within this VM's noise). Five to seven
 // tokens take a pass of four and one of the rest: eight instantiations per type would
 // double this file's build for counts that only a batch's last pass has.
 template <template <int> class K, bool kEight = false>
@@ -380,7 +384,7 @@ RowExpand row_expand_avx2(DType t) {
   }
 }
 
-RowTile expanded_tile_avx2() { return by_count<TE::K, true>; }
+RowTile expanded_tile_avx2() { return by_count<TE::K>; }
 
 RowTile row_tile_avx2(DType t) {
   switch (t) {

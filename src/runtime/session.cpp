@@ -269,8 +269,10 @@ void Session::load_cache(const std::string& path) {
   q += n * 4;
   for (int32_t id : history)
     if (id < 0 || id >= model_->config().vocab_size) bad("a token id is outside the vocabulary");
-  // The model never writes an infinity or NaN into the cache or its logits; one read from a
-  // file would flow through every later attention and sampling step as a wrong answer.
+  // An infinity or NaN read from a file would flow through every later attention and
+  // sampling step as a wrong answer. A sane model writes none (a hostile one whose keys
+  // overflow f16 can: such a session's answers are already wrong, and its saved cache is
+  // refused here rather than carried on).
   const uint64_t cached = static_cast<uint64_t>(n) * static_cast<uint64_t>(cache_.bytes_per_token()) / 2;
   for (uint64_t i = 0; i < cached; ++i) {
     uint16_t h;

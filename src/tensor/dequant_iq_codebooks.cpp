@@ -142,9 +142,7 @@ void iq1_m(const uint8_t* src, float* dst, int64_t n) {
     const uint8_t *qs = src, *qh = src + 32;
     uint16_t sc[4];
     for (int k = 0; k < 4; ++k) sc[k] = read_u16(src + 48 + 2 * k);
-    const uint16_t d_bits = static_cast<uint16_t>((sc[0] >> 12) | ((sc[1] >> 8) & 0x00f0) | ((sc[2] >> 4) & 0x0f00) |
-                                                  (sc[3] & 0xf000));
-    const float d = f16_to_f32(d_bits);
+    const float d = f16_to_f32(iq::iq1m_d_bits(src));
     for (int ib = 0; ib < 8; ++ib) {
       const int shift = 6 * (ib % 2);
       const float dl[2] = {d * static_cast<float>(2 * (sc[ib / 2] >> shift & 7) + 1),

@@ -8,6 +8,7 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <cstring>
 
 namespace dsinfer::iq {
 
@@ -33,15 +34,19 @@ inline int iq3xxs_value(uint16_t entry, int j) {
 inline int iq3s_value(uint16_t entry, int j) { return 2 * ((entry >> (3 * j)) & 7) + 1; }
 inline int iq1_value(uint16_t entry, int j) { return static_cast<int>((entry >> (2 * j)) & 3) - 1; }
 
+// iq1_m has no d field: its f16 bits are the top nibbles of the four scale words (bytes
+// 48-55), the first word's the lowest.
+inline uint16_t iq1m_d_bits(const uint8_t* block) {
+  uint16_t s[4];
+  std::memcpy(s, block + 48, 8);
+  return static_cast<uint16_t>((s[0] >> 12) | ((s[1] >> 8) & 0x00f0) | ((s[2] >> 4) & 0x0f00) | (s[3] & 0xf000));
+}
+
 // The 2- and 3-bit types store seven sign bits per eight values; the eighth makes the
 // count of negative values even (the codebooks were searched under that constraint).
 constexpr uint8_t signs_with_parity(uint32_t seven) {
   return static_cast<uint8_t>((seven & 127) | ((std::popcount(seven & 127) & 1) << 7));
 }
-
-}  // namespace dsinfer::iq
-
-namespace dsinfer::iq {
 
 // The same codebooks expanded for kernels: entry e's value j in byte j (iq1: as int8).
 extern const std::array<uint64_t, 256> kIq2xxsBytes;

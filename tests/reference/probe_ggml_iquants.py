@@ -33,7 +33,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SEED = 1234
 N_BLOCKS = 8
 
-# name: (block bytes, codebook entries, values per entry)
+# name: block bytes
 TYPES = {
     "iq2_xxs": 66, "iq2_xs": 74, "iq2_s": 82, "iq3_xxs": 98, "iq3_s": 110, "iq1_s": 50, "iq1_m": 56,
 }
