@@ -15,7 +15,6 @@
 
 #include "dsinfer/dtype.hpp"
 #include "dsinfer/half.hpp"
-#include "tensor/block_read.hpp"
 #include "tensor/iq_grids.hpp"
 
 namespace dsinfer::kernels {
@@ -32,6 +31,17 @@ struct CodebookBlock {
 };
 
 namespace codebook {
+
+inline uint16_t u16_at(const uint8_t* p) {
+  uint16_t v;
+  std::memcpy(&v, p, 2);
+  return v;
+}
+inline uint32_t u32_at(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
 
 constexpr uint64_t kLowBits = 0x0101010101010101ull, kHighBits = 0x8080808080808080ull;
 
@@ -72,8 +82,9 @@ constexpr std::array<uint64_t, 128> kEvenSignBytes = [] {
 // A block's float factor is its f16 d (these bits) times codebook_d_scale<T>.
 template <DType T>
 inline uint16_t codebook_d_bits(const uint8_t* b) {
+  using codebook::u16_at;
   if constexpr (T == DType::iq1_m) return iq::iq1m_d_bits(b);
-  else return blocks::read_u16(b);
+  else return u16_at(b);
 }
 template <DType T>
 constexpr float codebook_d_scale = T == DType::iq3_s ? 1.0f : T == DType::iq3_xxs ? 0.25f : 0.125f;
@@ -86,20 +97,22 @@ inline float codebook_factor(const uint8_t* b) {
 // The sixteen odd integer scales, one per 16 values (types with one per 32 repeat it).
 template <DType T>
 inline void codebook_scales(const uint8_t* b, int8_t* scale) {
+  using codebook::u16_at;
+  using codebook::u32_at;
   auto odd = [](int s) { return static_cast<int8_t>(2 * s + 1); };
   for (int ib = 0; ib < 8; ++ib) {
     int lo, hi;
-    if constexpr (T == DType::iq2_xxs) lo = hi = static_cast<int>(blocks::read_u32(b + 6 + 8 * ib) >> 28);
-    else if constexpr (T == DType::iq3_xxs) lo = hi = static_cast<int>(blocks::read_u32(b + 66 + 4 * ib) >> 28);
+    if constexpr (T == DType::iq2_xxs) lo = hi = static_cast<int>(u32_at(b + 6 + 8 * ib) >> 28);
+    else if constexpr (T == DType::iq3_xxs) lo = hi = static_cast<int>(u32_at(b + 66 + 4 * ib) >> 28);
     else if constexpr (T == DType::iq2_xs || T == DType::iq2_s) {
       const uint8_t s = b[(T == DType::iq2_xs ? 66 : 74) + ib];
       lo = s & 0xf;
       hi = s >> 4;
     } else if constexpr (T == DType::iq3_s) lo = hi = ib % 2 ? b[106 + ib / 2] >> 4 : b[106 + ib / 2] & 0xf;
-    else if constexpr (T == DType::iq1_s) lo = hi = blocks::read_u16(b + 34 + 2 * ib) >> 12 & 7;
+    else if constexpr (T == DType::iq1_s) lo = hi = u16_at(b + 34 + 2 * ib) >> 12 & 7;
     else {
       static_assert(T == DType::iq1_m);
-      const uint16_t sc = blocks::read_u16(b + 48 + 2 * (ib / 2));
+      const uint16_t sc = u16_at(b + 48 + 2 * (ib / 2));
       lo = sc >> (6 * (ib % 2)) & 7;
       hi = sc >> (6 * (ib % 2) + 3) & 7;
     }
@@ -112,25 +125,23 @@ inline void codebook_scales(const uint8_t* b, int8_t* scale) {
 template <DType T>
 inline void unpack_codebook(const uint8_t* b, CodebookBlock& u) {
   using namespace codebook;
-  using blocks::read_u16;
-  using blocks::read_u32;
   codebook_scales<T>(b, u.scale);
   int8_t* w = u.w;
   for (int ib = 0; ib < 8; ++ib) {
     for (int l = 0; l < 4; ++l, w += 8) {
       uint64_t v;
       if constexpr (T == DType::iq2_xxs) {
-        const uint32_t aux = read_u32(b + 6 + 8 * ib);
+        const uint32_t aux = u32_at(b + 6 + 8 * ib);
         v = apply_signs(iq::kIq2xxsBytes[b[2 + 8 * ib + l]], iq::signs_with_parity(aux >> (7 * l)));
       } else if constexpr (T == DType::iq2_xs) {
-        const uint16_t q = read_u16(b + 2 + 2 * (4 * ib + l));
+        const uint16_t q = u16_at(b + 2 + 2 * (4 * ib + l));
         v = apply_signs(iq::kIq2xsBytes[q & 511], iq::signs_with_parity(q >> 9));
       } else if constexpr (T == DType::iq2_s) {
         v = apply_signs(iq::kIq2sBytes[b[2 + 4 * ib + l] | ((b[66 + ib] >> (2 * l) & 3) << 8)], b[34 + 4 * ib + l]);
       } else if constexpr (T == DType::iq3_xxs) {
         const uint8_t* q = b + 2 + 8 * ib + 2 * l;
         v = apply_signs(join4(iq::kIq3xxsBytes[q[0]], iq::kIq3xxsBytes[q[1]]),
-                        iq::signs_with_parity(read_u32(b + 66 + 4 * ib) >> (7 * l)));
+                        iq::signs_with_parity(u32_at(b + 66 + 4 * ib) >> (7 * l)));
       } else if constexpr (T == DType::iq3_s) {
         const uint8_t* q = b + 2 + 8 * ib + 2 * l;
         const uint8_t h = b[66 + ib];
@@ -138,7 +149,7 @@ inline void unpack_codebook(const uint8_t* b, CodebookBlock& u) {
                               iq::kIq3sBytes[q[1] | ((h >> (2 * l + 1) & 1) << 8)]),
                         b[74 + 4 * ib + l]);
       } else if constexpr (T == DType::iq1_s) {
-        const uint16_t h = read_u16(b + 34 + 2 * ib);
+        const uint16_t h = u16_at(b + 34 + 2 * ib);
         v = iq1_eight(iq::kIq1sBytes[b[2 + 4 * ib + l] | ((h >> (3 * l) & 7) << 8)], h & 0x8000);
       } else {
         const uint8_t h = b[32 + 2 * ib + l / 2] >> (4 * (l % 2));

@@ -23,6 +23,10 @@ extern const std::array<uint16_t, 512> kIq3sGrid;
 // iq1_s, iq1_m: eight values from {-1, 0, 1} (2 bits each).
 extern const std::array<uint16_t, 2048> kIq1sGrid;
 
+// The helpers below are in an unnamed namespace: AVX2 kernel files include this header,
+// and an out-of-line copy they compiled must not serve the portable code.
+namespace {
+
 inline int iq2_value(uint16_t entry, int j) {
   constexpr int kLevels[4] = {8, 25, 43, 0};
   return kLevels[(entry >> (2 * j)) & 3];
@@ -47,6 +51,8 @@ inline uint16_t iq1m_d_bits(const uint8_t* block) {
 constexpr uint8_t signs_with_parity(uint32_t seven) {
   return static_cast<uint8_t>((seven & 127) | ((std::popcount(seven & 127) & 1) << 7));
 }
+
+}  // namespace
 
 // The same codebooks expanded for kernels: entry e's value j in byte j (iq1: as int8).
 extern const std::array<uint64_t, 256> kIq2xxsBytes;
