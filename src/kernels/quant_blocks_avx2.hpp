@@ -434,29 +434,37 @@ inline __m256i codebook_pairs16(const uint8_t* b) {
   }
 }
 
-// One 256-value block of a codebook type in its expanded form (row_dot.hpp): 256 signed
-// values, sixteen int8 scales, the float factor.
+// One 256-value block of a codebook type in its expanded form (row_dot.hpp): 256 values
+// plus kExpandedBias, sixteen int8 scales, the float factor.
+constexpr int kExpandedBias = 64;
 template <DType T>
 inline void expand_codebook_block(const uint8_t* b, uint8_t* e) {
   codebook_scales<T>(b, reinterpret_cast<int8_t*>(e + 256));
   for (int r = 0; r < 8; ++r) {
     __m256i magnitude, sign;
     codebook_run<T>(b, r, &magnitude, &sign);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(e + 32 * r), _mm256_sign_epi8(magnitude, sign));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(e + 32 * r),
+                       _mm256_add_epi8(_mm256_sign_epi8(magnitude, sign), _mm256_set1_epi8(kExpandedBias)));
   }
   const float d = d256_d<T>(b);
   std::memcpy(e + 272, &d, 4);
 }
 
-// The integer sums of one expanded block times N activation blocks: as the codebook
-// types' own, less the unpacking.
+// The integer sums of one expanded block times N activation blocks. The values are stored
+// plus 64 (2..126, unsigned), so they meet the activations in maddubs as they are, with no
+// sign moved per token (pair sums stay below 2 * 126 * 127 < 2^15); the 64 comes off
+// through the activations' sums per 16, once per block.
 template <int N>
 inline void expanded_block_sums(const uint8_t* e, const ActBlock256* const* a, __m256i* isum) {
-  const __m256i pairs16 = scale_pairs16(_mm_load_si128(reinterpret_cast<const __m128i*>(e + 256)));
-  for (int j = 0; j < N; ++j) isum[j] = _mm256_setzero_si256();
+  const __m128i sc8 = _mm_load_si128(reinterpret_cast<const __m128i*>(e + 256));
+  const __m256i pairs16 = scale_pairs16(sc8), scales16 = _mm256_cvtepi8_epi16(sc8);
+  for (int j = 0; j < N; ++j)
+    isum[j] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(group_sums_times(scales16, a[j]), 6));
   for (int r = 0; r < 8; ++r) {
-    const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(e + 32 * r));
-    add_signed_run<N>(_mm256_sign_epi8(w, w), w, _mm256_shuffle_epi8(pairs16, spread_int16(r)), a, r, isum);
+    const __m256i u = _mm256_load_si256(reinterpret_cast<const __m256i*>(e + 32 * r));
+    const __m256i scale = _mm256_shuffle_epi8(pairs16, spread_int16(r));
+    for (int j = 0; j < N; ++j)
+      isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(_mm256_maddubs_epi16(u, load32(a[j]->q + 32 * r)), scale));
   }
 }
 

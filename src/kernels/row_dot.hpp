@@ -41,7 +41,7 @@ RowTile row_tile(DType t);
 
 // The codebook types (codebook_blocks.hpp) cost more to unpack than to multiply, and a
 // tile unpacks its rows again for every kMaxTileActs tokens. In a pass of more tokens,
-// eight rows are unpacked once into this form (per 256 values: the signed values, the
+// eight rows are unpacked once into this form (per 256 values: the values plus 64 as unsigned bytes, the
 // sixteen scales, the float factor; kExpandedBlockBytes each, rows `cols / 256` blocks
 // apart) and the expanded tile runs on it for every group of tokens.
 constexpr size_t kExpandedBlockBytes = 288;
