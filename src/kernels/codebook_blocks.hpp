@@ -3,8 +3,8 @@
 // Every type's float scale is d times an odd integer over a power of two (iq2: (2s+1)/8,
 // iq3_xxs: (2s+1)/4, iq3_s: 2s+1), and iq1's +-1/8 shift becomes exact as 8 * level +- 1,
 // so nothing is rounded before the dot product's one float step. Portable C++: the
-// portable kernel unpacks with it; the AVX2 kernels take its scales, d and sign tables
-// and assemble the values in vectors themselves (quant_blocks_avx2.hpp). Everything here
+// portable kernel unpacks with it, value by value; the AVX2 kernels take its scales, d and
+// sign tables and assemble the values in vectors themselves (quant_blocks_avx2.hpp). Everything here
 // is in an unnamed namespace: the AVX2 files include it too, and a copy they compiled
 // with AVX2 instructions must never be the one the portable kernel links to.
 #pragma once
@@ -25,11 +25,6 @@ constexpr bool is_codebook_type(DType t) {
          t == DType::iq1_s || t == DType::iq1_m;
 }
 
-struct CodebookBlock {
-  alignas(32) int8_t w[256];
-  alignas(16) int8_t scale[16];
-};
-
 namespace codebook {
 
 inline uint16_t u16_at(const uint8_t* p) {
@@ -41,26 +36,6 @@ inline uint32_t u32_at(const uint8_t* p) {
   uint32_t v;
   std::memcpy(&v, p, 4);
   return v;
-}
-
-constexpr uint64_t kLowBits = 0x0101010101010101ull, kHighBits = 0x8080808080808080ull;
-
-// Eight bytes negated where bit j of signs is set: (x ^ 0xff) + 1 per byte is -x, and never
-// carries into the next byte because no codebook value is 0.
-inline uint64_t apply_signs(uint64_t x, uint8_t signs) {
-  const uint64_t bit = (signs * kLowBits) & 0x8040201008040201ull;       // bit j alone in byte j
-  const uint64_t one = ((bit + 0x7f7f7f7f7f7f7f7full) & kHighBits) >> 7;  // 1 in each set byte
-  return (x ^ (one * 0xff)) + one;
-}
-
-// Bytewise x + y (mod 256 in each byte, no carry between them).
-inline uint64_t add_bytes(uint64_t x, uint64_t y) { return ((x & ~kHighBits) + (y & ~kHighBits)) ^ ((x ^ y) & kHighBits); }
-
-inline void put8(int8_t* w, uint64_t v) { std::memcpy(w, &v, 8); }
-inline uint64_t join4(uint32_t lo, uint32_t hi) { return lo | static_cast<uint64_t>(hi) << 32; }
-// Eight iq1 levels (-1, 0, 1 as bytes) to 8 * level + delta, delta -1 or +1.
-inline uint64_t iq1_eight(uint64_t levels, bool minus) {
-  return add_bytes((levels << 3) & 0xf8f8f8f8f8f8f8f8ull, minus ? ~uint64_t{0} : kLowBits);
 }
 
 // Eight sign bits as bytes, 0x01 or 0xff (-1) where set: what _mm256_sign_epi8 takes.
@@ -121,41 +96,55 @@ inline void codebook_scales(const uint8_t* b, int8_t* scale) {
   }
 }
 
-// Eight values at a time: codebook entry, signs (or for iq1 the shift's sign).
+// The 256 signed values w (value i = factor * scale[i / 16] * w[i]), eight at a time: a
+// codebook entry's levels with their signs, or iq1's levels times 8 plus the shift's sign.
 template <DType T>
-inline void unpack_codebook(const uint8_t* b, CodebookBlock& u) {
-  using namespace codebook;
-  codebook_scales<T>(b, u.scale);
-  int8_t* w = u.w;
+inline void codebook_values(const uint8_t* b, int8_t* w) {
+  using codebook::u16_at;
+  using codebook::u32_at;
   for (int ib = 0; ib < 8; ++ib) {
     for (int l = 0; l < 4; ++l, w += 8) {
-      uint64_t v;
+      int v[8];
+      unsigned signs = 0;
+      auto two_bit = [&](uint16_t entry) {
+        for (int j = 0; j < 8; ++j) v[j] = iq::iq2_value(entry, j);
+      };
+      auto iq1 = [&](uint16_t entry, bool minus) {
+        for (int j = 0; j < 8; ++j) v[j] = 8 * iq::iq1_value(entry, j) + (minus ? -1 : 1);
+      };
       if constexpr (T == DType::iq2_xxs) {
-        const uint32_t aux = u32_at(b + 6 + 8 * ib);
-        v = apply_signs(iq::kIq2xxsBytes[b[2 + 8 * ib + l]], iq::signs_with_parity(aux >> (7 * l)));
+        two_bit(iq::kIq2xxsGrid[b[2 + 8 * ib + l]]);
+        signs = iq::signs_with_parity(u32_at(b + 6 + 8 * ib) >> (7 * l));
       } else if constexpr (T == DType::iq2_xs) {
         const uint16_t q = u16_at(b + 2 + 2 * (4 * ib + l));
-        v = apply_signs(iq::kIq2xsBytes[q & 511], iq::signs_with_parity(q >> 9));
+        two_bit(iq::kIq2xsGrid[q & 511]);
+        signs = iq::signs_with_parity(q >> 9);
       } else if constexpr (T == DType::iq2_s) {
-        v = apply_signs(iq::kIq2sBytes[b[2 + 4 * ib + l] | ((b[66 + ib] >> (2 * l) & 3) << 8)], b[34 + 4 * ib + l]);
+        two_bit(iq::kIq2sGrid[b[2 + 4 * ib + l] | ((b[66 + ib] >> (2 * l) & 3) << 8)]);
+        signs = b[34 + 4 * ib + l];
       } else if constexpr (T == DType::iq3_xxs) {
         const uint8_t* q = b + 2 + 8 * ib + 2 * l;
-        v = apply_signs(join4(iq::kIq3xxsBytes[q[0]], iq::kIq3xxsBytes[q[1]]),
-                        iq::signs_with_parity(u32_at(b + 66 + 4 * ib) >> (7 * l)));
+        for (int j = 0; j < 4; ++j) {
+          v[j] = iq::iq3xxs_value(iq::kIq3xxsGrid[q[0]], j);
+          v[j + 4] = iq::iq3xxs_value(iq::kIq3xxsGrid[q[1]], j);
+        }
+        signs = iq::signs_with_parity(u32_at(b + 66 + 4 * ib) >> (7 * l));
       } else if constexpr (T == DType::iq3_s) {
         const uint8_t* q = b + 2 + 8 * ib + 2 * l;
         const uint8_t h = b[66 + ib];
-        v = apply_signs(join4(iq::kIq3sBytes[q[0] | ((h >> (2 * l) & 1) << 8)],
-                              iq::kIq3sBytes[q[1] | ((h >> (2 * l + 1) & 1) << 8)]),
-                        b[74 + 4 * ib + l]);
+        for (int j = 0; j < 4; ++j) {
+          v[j] = iq::iq3s_value(iq::kIq3sGrid[q[0] | ((h >> (2 * l) & 1) << 8)], j);
+          v[j + 4] = iq::iq3s_value(iq::kIq3sGrid[q[1] | ((h >> (2 * l + 1) & 1) << 8)], j);
+        }
+        signs = b[74 + 4 * ib + l];
       } else if constexpr (T == DType::iq1_s) {
         const uint16_t h = u16_at(b + 34 + 2 * ib);
-        v = iq1_eight(iq::kIq1sBytes[b[2 + 4 * ib + l] | ((h >> (3 * l) & 7) << 8)], h & 0x8000);
+        iq1(iq::kIq1sGrid[b[2 + 4 * ib + l] | ((h >> (3 * l) & 7) << 8)], h & 0x8000);
       } else {
         const uint8_t h = b[32 + 2 * ib + l / 2] >> (4 * (l % 2));
-        v = iq1_eight(iq::kIq1sBytes[b[4 * ib + l] | ((h & 7) << 8)], h & 8);
+        iq1(iq::kIq1sGrid[b[4 * ib + l] | ((h & 7) << 8)], h & 8);
       }
-      put8(w, v);
+      for (int j = 0; j < 8; ++j) w[j] = static_cast<int8_t>(signs >> j & 1 ? -v[j] : v[j]);
     }
   }
 }

@@ -374,7 +374,7 @@ inline void codebook_run(const uint8_t* b, int r, __m256i* magnitude, __m256i* s
       const uint8_t h0 = b[32 + 2 * r], h1 = b[33 + 2 * r];
       levels = four(g[q[0] | (h0 << 8 & 0x700)], g[q[1] | (h0 << 4 & 0x700)], g[q[2] | (h1 << 8 & 0x700)],
                     g[q[3] | (h1 << 4 & 0x700)]);
-      auto d = [](int bit) { return bit ? ~uint64_t{0} : codebook::kLowBits; };
+      auto d = [](int bit) { return bit ? ~uint64_t{0} : 0x0101010101010101ull; };  // -1 or +1 in every byte
       delta = four(d(h0 & 0x08), d(h0 & 0x80), d(h1 & 0x08), d(h1 & 0x80));
     }
     const __m256i w = _mm256_add_epi8(_mm256_and_si256(_mm256_slli_epi16(levels, 3), _mm256_set1_epi8(-8)), delta);

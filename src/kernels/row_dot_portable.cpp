@@ -177,13 +177,14 @@ constexpr bool kOneScale = T == DType::q3_k || T == DType::q6_k || T == DType::i
 // The codebook types in the same form: their signed values offset by 128 like iq4_xs's.
 template <DType T>
 void unpack_codebook256(const uint8_t* b, Unpacked256& u) {
-  CodebookBlock c;
-  unpack_codebook<T>(b, c);
+  int8_t w[256], scale[16];
+  codebook_values<T>(b, w);
+  codebook_scales<T>(b, scale);
   u.d = u.dmin = codebook_factor<T>(b);
-  for (int i = 0; i < 256; ++i) u.q[i] = static_cast<uint8_t>(c.w[i] + 128);
+  for (int i = 0; i < 256; ++i) u.q[i] = static_cast<uint8_t>(w[i] + 128);
   for (int g = 0; g < 16; ++g) {
-    u.scale[g] = c.scale[g];
-    u.min[g] = 128 * c.scale[g];
+    u.scale[g] = scale[g];
+    u.min[g] = 128 * scale[g];
   }
 }
 

@@ -54,7 +54,7 @@ constexpr uint8_t signs_with_parity(uint32_t seven) {
 
 }  // namespace
 
-// The same codebooks expanded for kernels: entry e's value j in byte j (iq1: as int8).
+// The same codebooks expanded for the AVX2 kernels: entry e's value j in byte j (iq1: as int8).
 extern const std::array<uint64_t, 256> kIq2xxsBytes;
 extern const std::array<uint64_t, 512> kIq2xsBytes;
 extern const std::array<uint64_t, 1024> kIq2sBytes;
