@@ -156,14 +156,50 @@ void tile_q45k(const std::byte* w, size_t stride, const std::byte* next, const s
   for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * R, acc[j]);
 }
 
+// How tile256 reads one kind of 256-value block: its size, its integer sums with N tokens,
+// and the float factors of eight rows' blocks (and q2_k's of their mins).
+template <DType T>
+struct D256Blocks {
+  static constexpr uint32_t bytes = d256_bytes<T>;
+  static constexpr bool mins = T == DType::q2_k;
+  template <int N>
+  static void sums(const uint8_t* b, const ActBlock256* const* a, __m256i* isum, __m256i* msum) {
+    d256_block_sums<T, N>(b, a, isum, msum);
+  }
+  static __m256 factors(const uint8_t* const* b) {
+    if constexpr (is_codebook_type(T))
+      return _mm256_setr_ps(d256_d<T>(b[0]), d256_d<T>(b[1]), d256_d<T>(b[2]), d256_d<T>(b[3]), d256_d<T>(b[4]),
+                            d256_d<T>(b[5]), d256_d<T>(b[6]), d256_d<T>(b[7]));
+    else
+      return row_scales(b, d256_d_at<T>);
+  }
+  static __m256 min_factors(const uint8_t* const* b) { return row_scales(b, 82); }
+};
+// Codebook rows unpacked by expand_rows (row_dot.hpp's kExpandedBlockBytes form).
+struct ExpandedBlocks {
+  static constexpr uint32_t bytes = kExpandedBlockBytes;
+  static constexpr bool mins = false;
+  template <int N>
+  static void sums(const uint8_t* e, const ActBlock256* const* a, __m256i* isum, __m256i*) {
+    expanded_block_sums<N>(e, a, isum);
+  }
+  static __m256 factors(const uint8_t* const* e) {
+    alignas(32) float f[R];
+    for (int r = 0; r < R; ++r) std::memcpy(&f[r], e[r] + 272, 4);
+    return _mm256_load_ps(f);
+  }
+  static __m256 min_factors(const uint8_t* const*) { return _mm256_setzero_ps(); }
+};
+
 // q2_k, q3_k, q6_k: sixteen 16-value groups, value = d * scale * (q - offset), or for q2_k
 // d * scale * q - dmin * min; iq4_xs: eight 32-value groups, value = d * scale * level; the
-// codebook types: factor * scale * signed codebook byte (codebook_blocks.hpp).
-template <DType T, int N>
-void tile_d256(const std::byte* w, size_t stride, const std::byte* next, const std::byte* const* act, int64_t cols,
-              float* out) {
-  constexpr uint32_t bb = d256_bytes<T>;
-  constexpr bool mins = T == DType::q2_k;
+// codebook types: factor * scale * signed codebook byte (codebook_blocks.hpp), in the
+// file's blocks or expanded.
+template <class Blocks, int N>
+void tile256(const std::byte* w, size_t stride, const std::byte* next, const std::byte* const* act, int64_t cols,
+             float* out) {
+  constexpr uint32_t bb = Blocks::bytes;
+  constexpr bool mins = Blocks::mins;
   const ActBlock256* a[N];
   __m256 acc[N];
   for (int j = 0; j < N; ++j) {
@@ -180,54 +216,20 @@ void tile_d256(const std::byte* w, size_t stride, const std::byte* next, const s
     for (int r = 0; r < R; ++r) {
       prefetch_next_tile<bb>(next, r * stride + i * bb);
       __m256i isum[N], msum[N];
-      d256_block_sums<T, N>(b[r], ai, isum, msum);
+      Blocks::template sums<N>(b[r], ai, isum, msum);
       for (int j = 0; j < N; ++j) {
         part[j][r] = isum[j];
         if constexpr (mins) mins_part[j][r] = msum[j];
       }
     }
-    __m256 d;
-    if constexpr (is_codebook_type(T))
-      d = _mm256_setr_ps(d256_d<T>(b[0]), d256_d<T>(b[1]), d256_d<T>(b[2]), d256_d<T>(b[3]), d256_d<T>(b[4]),
-                         d256_d<T>(b[5]), d256_d<T>(b[6]), d256_d<T>(b[7]));
-    else
-      d = row_scales(b, d256_d_at<T>);
+    const __m256 d = Blocks::factors(b);
     for (int j = 0; j < N; ++j) {
       const __m256 ad = _mm256_set1_ps(ai[j]->d);
       acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, ad), _mm256_cvtepi32_ps(fold_rows(part[j])), acc[j]);
       if constexpr (mins)
-        acc[j] = _mm256_fnmadd_ps(_mm256_mul_ps(row_scales(b, 82), ad), _mm256_cvtepi32_ps(fold_rows(mins_part[j])),
+        acc[j] = _mm256_fnmadd_ps(_mm256_mul_ps(Blocks::min_factors(b), ad), _mm256_cvtepi32_ps(fold_rows(mins_part[j])),
                                   acc[j]);
     }
-  }
-  for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * R, acc[j]);
-}
-
-// Eight expanded codebook rows (row_dot.hpp's kExpandedBlockBytes form) times N tokens.
-template <int N>
-void tile_expanded(const std::byte* w, size_t stride, const std::byte*, const std::byte* const* act, int64_t cols,
-                   float* out) {
-  const ActBlock256* a[N];
-  __m256 acc[N];
-  for (int j = 0; j < N; ++j) {
-    a[j] = reinterpret_cast<const ActBlock256*>(act[j]);
-    acc[j] = _mm256_setzero_ps();
-  }
-  for (int64_t i = 0; i < cols / 256; ++i) {
-    const ActBlock256* ai[N];
-    for (int j = 0; j < N; ++j) ai[j] = a[j] + i;
-    alignas(32) __m256i part[N][R];
-    alignas(32) float factor[R];
-    for (int r = 0; r < R; ++r) {
-      const uint8_t* e = u8(w) + r * stride + i * kExpandedBlockBytes;
-      __m256i isum[N];
-      expanded_block_sums<N>(e, ai, isum);
-      for (int j = 0; j < N; ++j) part[j][r] = isum[j];
-      std::memcpy(&factor[r], e + 272, 4);
-    }
-    const __m256 d = _mm256_load_ps(factor);
-    for (int j = 0; j < N; ++j)
-      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(ai[j]->d)), _mm256_cvtepi32_ps(fold_rows(part[j])), acc[j]);
   }
   for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * R, acc[j]);
 }
@@ -354,7 +356,7 @@ struct TD256 {
   struct K {
     static void run(const std::byte* w, size_t s, const std::byte* x, const std::byte* const* a, int64_t c,
                     float* o) {
-      tile_d256<T, N>(w, s, x, a, c, o);
+      tile256<D256Blocks<T>, N>(w, s, x, a, c, o);
     }
   };
 };
@@ -364,7 +366,7 @@ struct TE {
   struct K {
     static void run(const std::byte* w, size_t s, const std::byte* x, const std::byte* const* a, int64_t c,
                     float* o) {
-      tile_expanded<N>(w, s, x, a, c, o);
+      tile256<ExpandedBlocks, N>(w, s, x, a, c, o);
     }
   };
 };
