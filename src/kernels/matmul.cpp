@@ -39,6 +39,7 @@ struct Plan {
   RowDot kernel = nullptr;
   RowTile tile = nullptr;
   RowExpand expand = nullptr;  // codebook types: rows unpacked once per pass
+  RowTile expanded_tile = nullptr;  // and the tile over them
   int64_t rows_per_unit = kRowsPerUnit;
 };
 
@@ -52,6 +53,7 @@ Plan plan_for(const MatmulTask& task) {
   p.kernel = p.group ? nullptr : row_dot(w.dtype);
   p.tile = p.group ? nullptr : row_tile(w.dtype);
   p.expand = p.tile ? row_expand(w.dtype) : nullptr;
+  p.expanded_tile = p.expand ? expanded_tile() : nullptr;
   p.rows_per_unit = p.gemm ? kGemmRows : kRowsPerUnit;
   return p;
 }
@@ -108,32 +110,32 @@ void run_rows(const MatmulTask& task, const Plan& plan, int64_t r0, int64_t r1) 
     // the speed of one row after another (measured); with tokens to share each block the
     // tile's saved float work wins.
     const bool tiled = tile && t1 - t0 >= 2;
-    if (plan.expand && t1 - t0 > kMaxTileActs) {
-      struct alignas(32) Line {  // the expanded blocks' vectors are read and written aligned
-        std::byte b[32];
-      };
-      static_assert(kExpandedBlockBytes % sizeof(Line) == 0);
-      thread_local std::vector<Line> expanded;
-      const size_t row_bytes = static_cast<size_t>(w.cols / 256) * kExpandedBlockBytes;
-      expanded.resize(kTileRows * row_bytes / sizeof(Line));
-      std::byte* rows = expanded.data()->b;
-      const RowTile over_expanded = expanded_tile();
-      for (; r + kTileRows <= r1; r += kTileRows) {
-        plan.expand(w.row(r), w.row_bytes, w.cols, rows);
-        for (int64_t t = t0; t < t1; t += kMaxTileActs) {
-          const int m = static_cast<int>(std::min<int64_t>(kMaxTileActs, t1 - t));
-          over_expanded(rows, row_bytes, nullptr, act + (t - t0), m, w.cols, out);
-          store_eight_rows(t, r, m);
-        }
-      }
-    }
+    // Codebook rows with more tokens than a tile takes: each tile's eight rows are unpacked
+    // once (row_dot.hpp) and the expanded tile runs on that copy for every group of tokens.
+    const bool expanding = plan.expand && t1 - t0 > kMaxTileActs;
+    struct alignas(32) Line {  // the expanded blocks' vectors are read and written aligned
+      std::byte b[32];
+    };
+    static_assert(kExpandedBlockBytes % sizeof(Line) == 0);
+    thread_local std::vector<Line> expanded;
+    const size_t expanded_row = static_cast<size_t>(w.cols / 256) * kExpandedBlockBytes;
+    if (expanding) expanded.resize(kTileRows * expanded_row / sizeof(Line));
+    const RowTile pass_tile = expanding ? plan.expanded_tile : tile;
     for (; tiled && r + kTileRows <= r1; r += kTileRows) {
+      const std::byte* rows = w.row(r);
+      size_t stride = w.row_bytes;
       // The next eight rows (usually this thread's next tile: shares are contiguous) are
       // asked for while this tile's first tokens run; later tokens find this tile cached.
       const std::byte* next = r + 2 * kTileRows <= w.rows ? w.row(r + kTileRows) : nullptr;
+      if (expanding) {
+        plan.expand(rows, stride, w.cols, expanded.data()->b);
+        rows = expanded.data()->b;
+        stride = expanded_row;
+        next = nullptr;
+      }
       for (int64_t t = t0; t < t1; t += kMaxTileActs) {
         const int m = static_cast<int>(std::min<int64_t>(kMaxTileActs, t1 - t));
-        tile(w.row(r), w.row_bytes, t == t0 ? next : nullptr, act + (t - t0), m, w.cols, out);
+        pass_tile(rows, stride, t == t0 ? next : nullptr, act + (t - t0), m, w.cols, out);
         store_eight_rows(t, r, m);
       }
     }
