@@ -14,19 +14,9 @@
 #include "dsinfer/dequantize.hpp"
 #include "dsinfer/dtype.hpp"
 #include "dsinfer/half.hpp"
+#include "kernels/codebook_blocks.hpp"
 
 namespace dsinfer::bench {
-
-inline void set_codebook_d(DType t, std::byte* block, uint16_t d) {
-  if (t == DType::iq1_m) {  // d's four nibbles top the four scale words
-    for (int k = 0; k < 4; ++k) {
-      auto& hi = reinterpret_cast<uint8_t&>(block[49 + 2 * k]);
-      hi = static_cast<uint8_t>((hi & 0x0f) | (((d >> (4 * k)) & 0xf) << 4));
-    }
-  } else {
-    std::memcpy(block, &d, 2);
-  }
-}
 
 inline std::vector<std::byte> random_codebook_blocks(DType t, uint64_t n, uint64_t seed, float amplitude) {
   std::vector<std::byte> w(*dtype_bytes(t, n));
@@ -39,14 +29,16 @@ inline std::vector<std::byte> random_codebook_blocks(DType t, uint64_t n, uint64
   const size_t bb = dtype_info(t).block_bytes, blocks = w.size() / bb;
   // The mean magnitude with d = 1 over the first blocks fixes d.
   std::vector<std::byte> probe(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(blocks, 16) * bb));
-  for (size_t b = 0; b < probe.size() / bb; ++b) set_codebook_d(t, probe.data() + b * bb, f32_to_f16(1.0f));
+  auto* bytes = reinterpret_cast<uint8_t*>(probe.data());
+  for (size_t b = 0; b < probe.size() / bb; ++b) kernels::set_codebook_d_bits(t, bytes + b * bb, f32_to_f16(1.0f));
   std::vector<float> v(probe.size() / bb * 256);
   dequantize_row(t, probe.data(), v.data(), static_cast<int64_t>(v.size()));
   double mean = 0;
   for (float x : v) mean += std::fabs(x);
   mean /= static_cast<double>(v.size());
   const uint16_t d = f32_to_f16(static_cast<float>(amplitude / mean));
-  for (size_t b = 0; b < blocks; ++b) set_codebook_d(t, w.data() + b * bb, d);
+  bytes = reinterpret_cast<uint8_t*>(w.data());
+  for (size_t b = 0; b < blocks; ++b) kernels::set_codebook_d_bits(t, bytes + b * bb, d);
   return w;
 }
 

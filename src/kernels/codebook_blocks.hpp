@@ -61,6 +61,15 @@ inline uint16_t codebook_d_bits(const uint8_t* b) {
   if constexpr (T == DType::iq1_m) return iq::iq1m_d_bits(b);
   else return u16_at(b);
 }
+// Its inverse, for writing blocks (tests and benchmarks make random ones): iq1_m's d goes
+// into the top nibbles of its scale words, the others' into their first two bytes.
+inline void set_codebook_d_bits(DType t, uint8_t* b, uint16_t bits) {
+  if (t == DType::iq1_m) {
+    for (int k = 0; k < 4; ++k) b[49 + 2 * k] = static_cast<uint8_t>((b[49 + 2 * k] & 0x0f) | ((bits >> (4 * k) & 0xf) << 4));
+  } else {
+    std::memcpy(b, &bits, 2);
+  }
+}
 template <DType T>
 constexpr float codebook_d_scale = T == DType::iq3_s ? 1.0f : T == DType::iq3_xxs ? 0.25f : 0.125f;
 
