@@ -12,7 +12,7 @@
 
 #include "dsinfer/quantize.hpp"
 #include "dsinfer/thread_pool.hpp"
-#include "kernels/codebook_blocks.hpp"
+#include "tensor/iq_blocks.hpp"
 #include "kernels/matmul.hpp"
 #include "kernels/row_groups.hpp"
 #include "random_codebook.hpp"
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   for (DType t : {DType::q8_0, DType::q4_0, DType::q5_0, DType::q4_1, DType::q5_1, DType::q2_k, DType::q3_k,
                   DType::q4_k, DType::q5_k, DType::q6_k, DType::iq4_nl, DType::iq4_xs, DType::iq2_xxs, DType::iq2_xs,
                   DType::iq2_s, DType::iq3_xxs, DType::iq3_s, DType::iq1_s, DType::iq1_m, DType::f16, DType::bf16}) {
-    const auto w = kernels::is_codebook_type(t) ? bench::random_codebook_blocks(t, values.size(), 1, 0.8f)
+    const auto w = iq::is_codebook_type(t) ? bench::random_codebook_blocks(t, values.size(), 1, 0.8f)
                                                 : quantize(t, values);
     std::vector<std::byte> grouped;
     for (int layout = 0; layout < 2; ++layout) {

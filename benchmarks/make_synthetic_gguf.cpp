@@ -33,7 +33,7 @@
 
 #include "dsinfer/gguf.hpp"
 #include "dsinfer/quantize.hpp"
-#include "kernels/codebook_blocks.hpp"
+#include "tensor/iq_blocks.hpp"
 #include "model/toy_gguf.hpp"
 #include "random_codebook.hpp"
 #include "tokenizer/byte_level.hpp"
@@ -246,7 +246,7 @@ int main(int argc, char** argv) {
     const DType t = !in_codebook ? type_for(shape.back(), role, l) : shape.back() % 256 ? DType::iq4_nl : codebook;
     // Uniform weights in +-0.02 have a mean magnitude of 0.01.
     w.add_tensor(name, t, shape,
-                 kernels::is_codebook_type(t) ? bench::random_codebook_blocks(t, static_cast<uint64_t>(n), rng.s++, 0.01f)
+                 iq::is_codebook_type(t) ? bench::random_codebook_blocks(t, static_cast<uint64_t>(n), rng.s++, 0.01f)
                                               : random_tensor(rng, t, n, 0.02f));
   };
   auto vec = [&](const std::string& name, int64_t n) { w.add_tensor(name, DType::f32, {n}, norm_weights(rng, n)); };

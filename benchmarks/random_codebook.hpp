@@ -14,7 +14,7 @@
 #include "dsinfer/dequantize.hpp"
 #include "dsinfer/dtype.hpp"
 #include "dsinfer/half.hpp"
-#include "kernels/codebook_blocks.hpp"
+#include "tensor/iq_blocks.hpp"
 
 namespace dsinfer::bench {
 
@@ -30,7 +30,7 @@ inline std::vector<std::byte> random_codebook_blocks(DType t, uint64_t n, uint64
   // The mean magnitude with d = 1 over the first blocks fixes d.
   std::vector<std::byte> probe(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(blocks, 16) * bb));
   auto* bytes = reinterpret_cast<uint8_t*>(probe.data());
-  for (size_t b = 0; b < probe.size() / bb; ++b) kernels::set_codebook_d_bits(t, bytes + b * bb, f32_to_f16(1.0f));
+  for (size_t b = 0; b < probe.size() / bb; ++b) iq::set_codebook_d_bits(t, bytes + b * bb, f32_to_f16(1.0f));
   std::vector<float> v(probe.size() / bb * 256);
   dequantize_row(t, probe.data(), v.data(), static_cast<int64_t>(v.size()));
   double mean = 0;
@@ -38,7 +38,7 @@ inline std::vector<std::byte> random_codebook_blocks(DType t, uint64_t n, uint64
   mean /= static_cast<double>(v.size());
   const uint16_t d = f32_to_f16(static_cast<float>(amplitude / mean));
   bytes = reinterpret_cast<uint8_t*>(w.data());
-  for (size_t b = 0; b < blocks; ++b) kernels::set_codebook_d_bits(t, bytes + b * bb, d);
+  for (size_t b = 0; b < blocks; ++b) iq::set_codebook_d_bits(t, bytes + b * bb, d);
   return w;
 }
 

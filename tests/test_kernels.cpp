@@ -38,7 +38,7 @@ TEST_CASE("dot_f32: AVX2 agrees with the portable kernel at every length", "[ker
 #include "dsinfer/quantize.hpp"
 #include "dsinfer/thread_pool.hpp"
 #include "kernels/activations.hpp"
-#include "kernels/codebook_blocks.hpp"
+#include "tensor/iq_blocks.hpp"
 #include "kernels/matmul.hpp"
 #include "kernels/row_dot.hpp"
 #include "kernels/row_groups.hpp"
@@ -237,7 +237,7 @@ std::vector<std::byte> random_codebook_rows(DType type, int64_t rows, int64_t co
   const size_t bb = dtype_info(type).block_bytes;
   for (size_t at = 0; at < w.size(); at += bb) {
     const uint16_t d = f32_to_f16((rng() % 2 ? -1.0f : 1.0f) * (0.002f + 0.001f * static_cast<float>(rng() % 16)));
-    kernels::set_codebook_d_bits(type, reinterpret_cast<uint8_t*>(&w[at]), d);
+    iq::set_codebook_d_bits(type, reinterpret_cast<uint8_t*>(&w[at]), d);
   }
   return w;
 }

@@ -6,17 +6,23 @@
 
 #include <immintrin.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
 #include "dsinfer/dtype.hpp"
 #include "kernels/activations.hpp"
-#include "kernels/codebook_blocks.hpp"
 #include "kernels/hsum_avx2.hpp"
 #include "tensor/iq4_levels.hpp"
+#include "tensor/iq_blocks.hpp"
 
 namespace dsinfer::kernels::avx2 {
+
+using iq::codebook_d_bits;
+using iq::codebook_d_scale;
+using iq::codebook_scales;
+using iq::is_codebook_type;
 
 inline const uint8_t* u8(const std::byte* p) { return reinterpret_cast<const uint8_t*>(p); }
 inline __m256i load32(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
@@ -187,7 +193,7 @@ inline void q45k_block_sums(const uint8_t* b, const ActBlock256* const* a, __m25
 // 256-value super-blocks with one f16 d and an integer scale per group, whose integer parts
 // are summed whole before d: q2_k, q3_k and q6_k (sixteen 16-value groups; their codes come
 // in two halves of 128 values, each four 32-value runs, a run spanning two groups) and
-// iq4_xs (eight 32-value groups); and the codebook types (codebook_blocks.hpp), unpacked
+// iq4_xs (eight 32-value groups); and the codebook types (tensor/iq_blocks.hpp), unpacked
 // to signed bytes and sixteen scales first.
 constexpr uint32_t d256_block_bytes(DType t) {
   switch (t) {
@@ -292,6 +298,17 @@ inline __m256i iq4xs_scales16(const uint8_t* b) {
   return _mm256_broadcastsi128_si256(_mm_sub_epi16(_mm_or_si128(low16, _mm_slli_epi16(top16, 4)), _mm_set1_epi16(32)));
 }
 
+// Seven stored sign bits and their parity bit as eight bytes, 0x01 or 0xff (-1) where set:
+// what _mm256_sign_epi8 takes.
+constexpr std::array<uint64_t, 128> kEvenSignBytes = [] {
+  std::array<uint64_t, 128> t{};
+  for (uint32_t s = 0; s < 128; ++s) {
+    const int bits = iq::signs_with_parity(s);
+    for (int j = 0; j < 8; ++j) t[s] |= static_cast<uint64_t>(bits >> j & 1 ? 0xff : 0x01) << (8 * j);
+  }
+  return t;
+}();
+
 // 32 sign bits (four bytes, one per eight values) as bytes -1 (bit set) or +1.
 inline __m256i sign_bytes(const uint8_t* s) {
   uint32_t bits;
@@ -303,13 +320,12 @@ inline __m256i sign_bytes(const uint8_t* s) {
   return _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit), _mm256_set1_epi8(1));
 }
 
-// Values 32r..32r+31 of a codebook block (codebook_blocks.hpp): their magnitudes as unsigned
+// Values 32r..32r+31 of a codebook block (tensor/iq_blocks.hpp): their magnitudes as unsigned
 // bytes, and bytes whose signs are theirs (sign_epi8 moves them onto the activations). Four
 // table lookups for the entries and four for the signs, assembled in a vector: no store
 // and reload, and the magnitudes of the 2- and 3-bit types are the table's bytes as they are.
 template <DType T>
 inline void codebook_run(const uint8_t* b, int r, __m256i* magnitude, __m256i* sign) {
-  using codebook::kEvenSignBytes;
   auto four = [](uint64_t v0, uint64_t v1, uint64_t v2, uint64_t v3) {
     return _mm256_set_epi64x(static_cast<int64_t>(v3), static_cast<int64_t>(v2), static_cast<int64_t>(v1),
                              static_cast<int64_t>(v0));

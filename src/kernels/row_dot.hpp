@@ -39,7 +39,7 @@ RowTile row_tile_avx2(DType t);  // call only where cpu_features() has avx2, fma
 // kernels are the reference a tile is tested against.
 RowTile row_tile(DType t);
 
-// The codebook types (codebook_blocks.hpp) cost more to unpack than to multiply, and a
+// The codebook types (tensor/iq_blocks.hpp) cost more to unpack than to multiply, and a
 // tile unpacks its rows again for every kMaxTileActs tokens. In a pass of more tokens,
 // eight rows are unpacked once into this form (per 256 values: the values plus 64 as unsigned bytes, the
 // sixteen scales, the float factor; kExpandedBlockBytes each, rows `cols / 256` blocks

@@ -92,7 +92,7 @@ void dot_q45k(const std::byte* w, const std::byte* const* act, int64_t cols, flo
 
 // q2_k, q3_k, q6_k: sixteen 16-value groups, value = d * scale * (q - offset), or for q2_k
 // d * scale * q - dmin * min; iq4_xs: eight 32-value groups, value = d * scale * level; the
-// codebook types: factor * scale * signed codebook byte (codebook_blocks.hpp).
+// codebook types: factor * scale * signed codebook byte (tensor/iq_blocks.hpp).
 template <DType T, int N>
 void dot_d256(const std::byte* w, const std::byte* const* act, int64_t cols, float* out) {
   constexpr uint32_t bb = d256_bytes<T>;

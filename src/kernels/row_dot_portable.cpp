@@ -5,13 +5,15 @@
 #include "dsinfer/cpu_features.hpp"
 #include "dsinfer/half.hpp"
 #include "kernels/activations.hpp"
-#include "kernels/codebook_blocks.hpp"
 #include "kernels/row_dot.hpp"
 #include "tensor/block_read.hpp"
+#include "tensor/iq_blocks.hpp"
 #include "tensor/iq4_levels.hpp"
 
 namespace dsinfer::kernels {
 namespace {
+
+using iq::is_codebook_type;
 
 using blocks::read_f16;
 using blocks::scale_min_6bit;
@@ -178,9 +180,9 @@ constexpr bool kOneScale = T == DType::q3_k || T == DType::q6_k || T == DType::i
 template <DType T>
 void unpack_codebook256(const uint8_t* b, Unpacked256& u) {
   int8_t w[256], scale[16];
-  codebook_values<T>(b, w);
-  codebook_scales<T>(b, scale);
-  u.d = u.dmin = codebook_factor<T>(b);
+  iq::codebook_values<T>(b, w);
+  iq::codebook_scales<T>(b, scale);
+  u.d = u.dmin = iq::codebook_factor<T>(b);
   for (int i = 0; i < 256; ++i) u.q[i] = static_cast<uint8_t>(w[i] + 128);
   for (int g = 0; g < 16; ++g) {
     u.scale[g] = scale[g];

@@ -193,7 +193,7 @@ struct ExpandedBlocks {
 
 // q2_k, q3_k, q6_k: sixteen 16-value groups, value = d * scale * (q - offset), or for q2_k
 // d * scale * q - dmin * min; iq4_xs: eight 32-value groups, value = d * scale * level; the
-// codebook types: factor * scale * signed codebook byte (codebook_blocks.hpp), in the
+// codebook types: factor * scale * signed codebook byte (tensor/iq_blocks.hpp), in the
 // file's blocks or expanded.
 template <class Blocks, int N>
 void tile256(const std::byte* w, size_t stride, const std::byte* next, const std::byte* const* act, int64_t cols,

@@ -1,15 +1,15 @@
-// The 1- to 3-bit i-quant blocks (tensor/iq_grids.hpp) as integers a kernel can multiply:
+// The 1- to 3-bit i-quant blocks (iq_grids.hpp holds their codebooks) read as integers:
 // value i = factor * scale[i / 16] * w[i], w signed bytes (|w| <= 62) and scale odd (1..31).
 // Every type's float scale is d times an odd integer over a power of two (iq2: (2s+1)/8,
 // iq3_xxs: (2s+1)/4, iq3_s: 2s+1), and iq1's +-1/8 shift becomes exact as 8 * level +- 1,
-// so nothing is rounded before the dot product's one float step. Portable C++: the
-// portable kernel unpacks with it, value by value; the AVX2 kernels take its scales, d and
-// sign tables and assemble the values in vectors themselves (quant_blocks_avx2.hpp). Everything here
-// is in an unnamed namespace: the AVX2 files include it too, and a copy they compiled
-// with AVX2 instructions must never be the one the portable kernel links to.
+// so a kernel rounds nothing before its dot product's one float step. The decoders
+// (dequant_iq_codebooks.cpp) and the portable kernel read blocks value by value with it;
+// the AVX2 kernels take its scales and d and assemble the values in vectors themselves
+// (kernels/quant_blocks_avx2.hpp). Everything here is in an unnamed namespace: the AVX2
+// files include it too, and a copy they compiled with AVX2 instructions must never be the
+// one portable code links to.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <cstring>
 
@@ -17,7 +17,7 @@
 #include "dsinfer/half.hpp"
 #include "tensor/iq_grids.hpp"
 
-namespace dsinfer::kernels {
+namespace dsinfer::iq {
 namespace {
 
 constexpr bool is_codebook_type(DType t) {
@@ -38,27 +38,13 @@ inline uint32_t u32_at(const uint8_t* p) {
   return v;
 }
 
-// Eight sign bits as bytes, 0x01 or 0xff (-1) where set: what _mm256_sign_epi8 takes.
-constexpr std::array<uint64_t, 256> kSignBytes = [] {
-  std::array<uint64_t, 256> t{};
-  for (int s = 0; s < 256; ++s)
-    for (int j = 0; j < 8; ++j) t[s] |= static_cast<uint64_t>(s >> j & 1 ? 0xff : 0x01) << (8 * j);
-  return t;
-}();
-// The same for seven stored bits and their parity bit.
-constexpr std::array<uint64_t, 128> kEvenSignBytes = [] {
-  std::array<uint64_t, 128> t{};
-  for (int s = 0; s < 128; ++s) t[s] = kSignBytes[iq::signs_with_parity(static_cast<uint32_t>(s))];
-  return t;
-}();
-
 }  // namespace codebook
 
 // A block's float factor is its f16 d (these bits) times codebook_d_scale<T>.
 template <DType T>
 inline uint16_t codebook_d_bits(const uint8_t* b) {
   using codebook::u16_at;
-  if constexpr (T == DType::iq1_m) return iq::iq1m_d_bits(b);
+  if constexpr (T == DType::iq1_m) return iq1m_d_bits(b);
   else return u16_at(b);
 }
 // Its inverse, for writing blocks (tests and benchmarks make random ones): iq1_m's d goes
@@ -116,42 +102,42 @@ inline void codebook_values(const uint8_t* b, int8_t* w) {
       int v[8];
       unsigned signs = 0;
       auto two_bit = [&](uint16_t entry) {
-        for (int j = 0; j < 8; ++j) v[j] = iq::iq2_value(entry, j);
+        for (int j = 0; j < 8; ++j) v[j] = iq2_value(entry, j);
       };
       auto iq1 = [&](uint16_t entry, bool minus) {
-        for (int j = 0; j < 8; ++j) v[j] = 8 * iq::iq1_value(entry, j) + (minus ? -1 : 1);
+        for (int j = 0; j < 8; ++j) v[j] = 8 * iq1_value(entry, j) + (minus ? -1 : 1);
       };
       if constexpr (T == DType::iq2_xxs) {
-        two_bit(iq::kIq2xxsGrid[b[2 + 8 * ib + l]]);
-        signs = iq::signs_with_parity(u32_at(b + 6 + 8 * ib) >> (7 * l));
+        two_bit(kIq2xxsGrid[b[2 + 8 * ib + l]]);
+        signs = signs_with_parity(u32_at(b + 6 + 8 * ib) >> (7 * l));
       } else if constexpr (T == DType::iq2_xs) {
         const uint16_t q = u16_at(b + 2 + 2 * (4 * ib + l));
-        two_bit(iq::kIq2xsGrid[q & 511]);
-        signs = iq::signs_with_parity(q >> 9);
+        two_bit(kIq2xsGrid[q & 511]);
+        signs = signs_with_parity(q >> 9);
       } else if constexpr (T == DType::iq2_s) {
-        two_bit(iq::kIq2sGrid[b[2 + 4 * ib + l] | ((b[66 + ib] >> (2 * l) & 3) << 8)]);
+        two_bit(kIq2sGrid[b[2 + 4 * ib + l] | ((b[66 + ib] >> (2 * l) & 3) << 8)]);
         signs = b[34 + 4 * ib + l];
       } else if constexpr (T == DType::iq3_xxs) {
         const uint8_t* q = b + 2 + 8 * ib + 2 * l;
         for (int j = 0; j < 4; ++j) {
-          v[j] = iq::iq3xxs_value(iq::kIq3xxsGrid[q[0]], j);
-          v[j + 4] = iq::iq3xxs_value(iq::kIq3xxsGrid[q[1]], j);
+          v[j] = iq3xxs_value(kIq3xxsGrid[q[0]], j);
+          v[j + 4] = iq3xxs_value(kIq3xxsGrid[q[1]], j);
         }
-        signs = iq::signs_with_parity(u32_at(b + 66 + 4 * ib) >> (7 * l));
+        signs = signs_with_parity(u32_at(b + 66 + 4 * ib) >> (7 * l));
       } else if constexpr (T == DType::iq3_s) {
         const uint8_t* q = b + 2 + 8 * ib + 2 * l;
         const uint8_t h = b[66 + ib];
         for (int j = 0; j < 4; ++j) {
-          v[j] = iq::iq3s_value(iq::kIq3sGrid[q[0] | ((h >> (2 * l) & 1) << 8)], j);
-          v[j + 4] = iq::iq3s_value(iq::kIq3sGrid[q[1] | ((h >> (2 * l + 1) & 1) << 8)], j);
+          v[j] = iq3s_value(kIq3sGrid[q[0] | ((h >> (2 * l) & 1) << 8)], j);
+          v[j + 4] = iq3s_value(kIq3sGrid[q[1] | ((h >> (2 * l + 1) & 1) << 8)], j);
         }
         signs = b[74 + 4 * ib + l];
       } else if constexpr (T == DType::iq1_s) {
         const uint16_t h = u16_at(b + 34 + 2 * ib);
-        iq1(iq::kIq1sGrid[b[2 + 4 * ib + l] | ((h >> (3 * l) & 7) << 8)], h & 0x8000);
+        iq1(kIq1sGrid[b[2 + 4 * ib + l] | ((h >> (3 * l) & 7) << 8)], h & 0x8000);
       } else {
         const uint8_t h = b[32 + 2 * ib + l / 2] >> (4 * (l % 2));
-        iq1(iq::kIq1sGrid[b[4 * ib + l] | ((h & 7) << 8)], h & 8);
+        iq1(kIq1sGrid[b[4 * ib + l] | ((h & 7) << 8)], h & 8);
       }
       for (int j = 0; j < 8; ++j) w[j] = static_cast<int8_t>(signs >> j & 1 ? -v[j] : v[j]);
     }
@@ -159,4 +145,4 @@ inline void codebook_values(const uint8_t* b, int8_t* w) {
 }
 
 }  // namespace
-}  // namespace dsinfer::kernels
+}  // namespace dsinfer::iq
