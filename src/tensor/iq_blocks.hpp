@@ -64,6 +64,23 @@ inline float codebook_factor(const uint8_t* b) {
   return f16_to_f32(codebook_d_bits<T>(b)) * codebook_d_scale<T>;
 }
 
+// The layouts (bytes of a 256-value block; "per 32" runs over the eight 32-value groups):
+//   iq2_xxs (66): d; per 32, four 1-byte indices then a word of four 7-bit sign groups
+//            under a 4-bit scale.
+//   iq2_xs (74):  d; per 8 values a word, 9-bit index under 7 sign bits; per 32 a byte of
+//            two 4-bit scales (one per 16).
+//   iq2_s (82):   d; 32 index low bytes; 32 sign bytes (all eight bits stored); per 32 a
+//            byte of index top bits (two per 8 values); per 32 a byte of two 4-bit scales.
+//   iq3_xxs (98): d; 64 one-byte indices of four values; per 32 a word of four 7-bit
+//            sign groups under a 4-bit scale.
+//   iq3_s (110):  d; 64 index low bytes; per 32 a byte of index ninth bits; 32 sign bytes;
+//            4 bytes of two 4-bit scales (one per 32).
+//   iq1_s (50):   d; 32 index low bytes; per 32 a word: four 3-bit index tops, a 3-bit
+//            scale, the sign of the +-1/8 shift.
+//   iq1_m (56):   32 index low bytes; per 16 values a byte of two (3-bit index top, shift
+//            sign) nibbles; four words of 3-bit scales (one per 16) whose top nibbles
+//            together are d.
+// Seven stored sign bits get an eighth from signs_with_parity.
 // The sixteen odd integer scales, one per 16 values (types with one per 32 repeat it).
 template <DType T>
 inline void codebook_scales(const uint8_t* b, int8_t* scale) {
