@@ -193,8 +193,8 @@ inline void q45k_block_sums(const uint8_t* b, const ActBlock256* const* a, __m25
 // 256-value super-blocks with one f16 d and an integer scale per group, whose integer parts
 // are summed whole before d: q2_k, q3_k and q6_k (sixteen 16-value groups; their codes come
 // in two halves of 128 values, each four 32-value runs, a run spanning two groups) and
-// iq4_xs (eight 32-value groups); and the codebook types (tensor/iq_blocks.hpp), unpacked
-// to signed bytes and sixteen scales first.
+// iq4_xs (eight 32-value groups); and the codebook types (tensor/iq_blocks.hpp), whose
+// 32-value runs codebook_run assembles from codebook lookups.
 constexpr uint32_t d256_block_bytes(DType t) {
   switch (t) {
     case DType::q2_k: return 84;
