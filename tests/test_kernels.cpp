@@ -450,8 +450,13 @@ TEST_CASE("interleaved row groups: the same products as the rows they were made 
         kernels::decode_row(mg, r, b.data());
         REQUIRE(a == b);
       }
-      const kernels::GroupDot group = kernels::group_dot(type);
-      if (!group) {
+      // Every variant this CPU runs, not only the one group_dot() picks: the AVX2 kernels
+      // must stay right on a machine that would pick AVX-512.
+      std::vector<std::pair<const char*, kernels::GroupDot>> variants;
+      if (cpu_features().avx2_fma() && cpu_features().f16c) variants.emplace_back("avx2", kernels::group_dot_avx2(type));
+      if (cpu_features().avx512_vnni())
+        if (kernels::GroupDot k = kernels::group_dot_avx512(type)) variants.emplace_back("avx512-vnni", k);
+      if (variants.empty()) {
         WARN("this CPU has no group kernel: only the layout was checked");
         continue;
       }
@@ -466,10 +471,15 @@ TEST_CASE("interleaved row groups: the same products as the rows they were made 
         kernels::quantize_act_row(f, x.data(), cols, acts.back().data());
         ap[j] = acts.back().data();
       }
+      for (const auto& [isa, group] : variants)
       for (int n = 1; n <= kActs; ++n) {
         for (int64_t r0 = 0; r0 < rows; r0 += kernels::kGroupRows) {
-          float out[kActs * kernels::kGroupRows];
+          float out[kActs * kernels::kGroupRows], first[kActs * kernels::kGroupRows];
           group(mg.row(r0), ap, n, cols, out);
+          // The same integer sums and float steps in every variant: the same bits.
+          variants.front().second(mg.row(r0), ap, n, cols, first);
+          INFO(isa << " against " << variants.front().first << " " << dtype_name(type) << " n " << n);
+          REQUIRE(std::memcmp(out, first, sizeof(float) * n * kernels::kGroupRows) == 0);
           for (int j = 0; j < n; ++j)
             for (int r = 0; r < kernels::kGroupRows; ++r) {
               float port;
@@ -478,7 +488,7 @@ TEST_CASE("interleaved row groups: the same products as the rows they were made 
               kernels::decode_row(m, r0 + r, a.data());
               double magnitude = 0;
               for (int64_t i = 0; i < cols; ++i) magnitude += std::fabs(a[i] * av[i]);
-              INFO(dtype_name(type) << " raw " << raw << " n " << n << " row " << r0 + r << " act " << j);
+              INFO(isa << " " << dtype_name(type) << " raw " << raw << " n " << n << " row " << r0 + r << " act " << j);
               CHECK(std::fabs(out[j * kernels::kGroupRows + r] - port) <= 2e-5 * magnitude + 1e-6);
             }
         }

@@ -17,6 +17,9 @@ struct CpuFeatures {
 
   // What the AVX2 kernels are compiled for (-mavx2 -mfma).
   bool avx2_fma() const { return avx2 && fma; }
+  // What the AVX-512 VNNI kernels are compiled for (-mavx512f -mavx512bw -mavx512vl
+  // -mavx512vnni on top of the AVX2 kernels' flags and -mf16c).
+  bool avx512_vnni() const { return avx2_fma() && f16c && avx512f && avx512bw && avx512vl && avx512vnni; }
 };
 
 const CpuFeatures& cpu_features();

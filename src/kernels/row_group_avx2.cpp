@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "kernels/activations.hpp"
+#include "kernels/group_pieces.hpp"
 #include "kernels/quant_blocks_avx2.hpp"
 #include "kernels/row_groups.hpp"
 
@@ -12,24 +13,7 @@ namespace dsinfer::kernels {
 namespace {
 
 using namespace avx2;
-
-inline __m256i broadcast4(const int8_t* p) {
-  int32_t four;
-  std::memcpy(&four, p, 4);
-  return _mm256_set1_epi32(four);
-}
-
-// q5_0's fifth bits of values 4k..4k+3, as 0x10 in the bytes of each row's lane: byte k/2
-// of the lane's 32 bits copied to its four bytes, and one bit of it kept in each.
-inline __m256i fifth_bits(__m256i qh, int k) {
-  const int8_t s = static_cast<int8_t>(k / 2);
-  const __m256i spread = _mm256_setr_epi8(s, s, s, s, s + 4, s + 4, s + 4, s + 4, s + 8, s + 8, s + 8, s + 8, s + 12,
-                                          s + 12, s + 12, s + 12, s, s, s, s, s + 4, s + 4, s + 4, s + 4, s + 8, s + 8,
-                                          s + 8, s + 8, s + 12, s + 12, s + 12, s + 12);
-  const __m256i bit = k % 2 ? _mm256_set1_epi32(static_cast<int>(0x80402010u)) : _mm256_set1_epi32(0x08040201);
-  const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(qh, spread), bit), bit);
-  return _mm256_and_si256(set, _mm256_set1_epi8(0x10));
-}
+using namespace group_pieces;
 
 // A code piece of an iq4 group (four values of each row in the low nibbles, the four 16
 // further on in the high ones) looked up as signed levels, and their magnitudes for maddubs.
@@ -127,17 +111,6 @@ void group32(const std::byte* group, const std::byte* const* act, int64_t cols, 
   for (int j = 0; j < N; ++j) _mm256_storeu_ps(out + j * kGroupRows, acc[j]);
 }
 
-// A byte shuffle putting byte `b` of each 32-bit lane (row) at bytes 0 and 2 (and `b + 1`
-// at byte 2 when kPair), zeros at 1 and 3: the lane's int16 pair for madd.
-template <bool kPair>
-inline __m256i lane_bytes16(__m256i v, int b) {
-  const int8_t z = -128, c = static_cast<int8_t>(kPair ? b + 1 : b);
-  const auto x = static_cast<int8_t>(b);
-  const __m256i pick = _mm256_setr_epi8(x, z, c, z, x + 4, z, c + 4, z, x + 8, z, c + 8, z, x + 12, z, c + 12, z, x, z,
-                                        c, z, x + 4, z, c + 4, z, x + 8, z, c + 8, z, x + 12, z, c + 12, z);
-  return _mm256_shuffle_epi8(v, pick);
-}
-
 // q4_k and q5_k: eight 32-value sub-blocks per 256, value = d * scale * q - dmin * min.
 // Pieces of one sub-block are summed in int16 before its six-bit scale, as each row's int16
 // pair, applies with one madd: eight of them for four-bit codes (15 * 127 * 2 * 8 < 2^15),
@@ -160,40 +133,22 @@ void group_q45_k(const std::byte* group, const std::byte* const* act, int64_t co
     a[j] = reinterpret_cast<const ActBlock256*>(act[j]);
     acc[j] = _mm256_setzero_ps();
   }
-  const __m256i six = _mm256_set1_epi8(0x3f), nib = _mm256_set1_epi8(0x0f), two = _mm256_set1_epi8(0x03);
-  const __m256i bit4 = _mm256_set1_epi8(0x10);
-  // Bit `from` of each byte moved to bit 4 (16-bit shifts: the mask keeps the byte's own bit).
-  auto to_bit4 = [&](__m256i h, int from) {
-    return _mm256_and_si256(from <= 4 ? _mm256_slli_epi16(h, 4 - from) : _mm256_srli_epi16(h, from - 4), bit4);
-  };
   for (int64_t i = 0; i < cols / 256; ++i) {
     const uint8_t* b = u8(group) + i * kBlock;
     prefetch_ahead<kBlock>(b);
-    const __m256i w0 = load32(b + 32), w1 = load32(b + 64), w2 = load32(b + 96);
-    // Lane r: row r's scales (or mins) 0-3 and 4-7, one per byte.
-    const __m256i sc_lo = _mm256_and_si256(w0, six), mn_lo = _mm256_and_si256(w1, six);
-    const __m256i sc_hi = _mm256_or_si256(_mm256_and_si256(w2, nib),
-                                          _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(w0, 6), two), 4));
-    const __m256i mn_hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(w2, 4), nib),
-                                          _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(w1, 6), two), 4));
+    const Q45kScales sc = q45k_scales(b);
     const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
     const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16)));
     __m256i isum[N], msum[N];
     for (int j = 0; j < N; ++j) {
       // The mins meet the activations through their sums per 32 values, in pairs.
-      const __m128i s16 = _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a[j][i].bsums)),
-                                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[j][i].bsums + 8)));
-      const __m256i s = _mm256_broadcastsi128_si256(s16);
-      msum[j] = _mm256_madd_epi16(lane_bytes16<true>(mn_lo, 0), _mm256_shuffle_epi32(s, 0x00));
-      msum[j] = _mm256_add_epi32(msum[j], _mm256_madd_epi16(lane_bytes16<true>(mn_lo, 2), _mm256_shuffle_epi32(s, 0x55)));
-      msum[j] = _mm256_add_epi32(msum[j], _mm256_madd_epi16(lane_bytes16<true>(mn_hi, 0), _mm256_shuffle_epi32(s, 0xaa)));
-      msum[j] = _mm256_add_epi32(msum[j], _mm256_madd_epi16(lane_bytes16<true>(mn_hi, 2), _mm256_shuffle_epi32(s, 0xff)));
+      msum[j] = q45k_min_sums(sc, a[j][i]);
       isum[j] = _mm256_setzero_si256();
     }
     // Unrolled so every shuffle pattern and shift is a constant, not built in the loop.
 #pragma GCC unroll 4
     for (int c = 0; c < 4; ++c) {
-      const __m256i scales = c < 2 ? sc_lo : sc_hi;
+      const __m256i scales = c < 2 ? sc.sc_lo : sc.sc_hi;
       const __m256i s_lo = lane_bytes16<false>(scales, 2 * (c % 2)), s_hi = lane_bytes16<false>(scales, 2 * (c % 2) + 1);
 #pragma GCC unroll 2
       for (int k0 = 0; k0 < 8; k0 += kRun) {

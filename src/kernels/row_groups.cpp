@@ -54,6 +54,11 @@ void deinterleave_row(const Matrix& w, int64_t r, std::byte* out) {
     move_block<false>(bb, halves, group + i * kGroupRows * bb, out + i * bb, static_cast<int>(r % kGroupRows));
 }
 
-GroupDot group_dot(DType t) { return cpu_features().avx2_fma() && cpu_features().f16c ? group_dot_avx2(t) : nullptr; }
+GroupDot group_dot(DType t) {
+  const CpuFeatures& f = cpu_features();
+  if (f.avx512_vnni())
+    if (GroupDot k = group_dot_avx512(t)) return k;
+  return f.avx2_fma() && f.f16c ? group_dot_avx2(t) : nullptr;
+}
 
 }  // namespace dsinfer::kernels

@@ -43,6 +43,7 @@ void deinterleave_row(const Matrix& w, int64_t r, std::byte* out);
 constexpr int kMaxGroupActs = 4;
 using GroupDot = void (*)(const std::byte* group, const std::byte* const* act, int n, int64_t cols, float* out);
 GroupDot group_dot_avx2(DType t);  // call only where cpu_features() has avx2, fma and f16c
+GroupDot group_dot_avx512(DType t);  // call only where cpu_features().avx512_vnni(); nullptr for iq4_xs
 GroupDot group_dot(DType t);       // nullptr where this CPU has none
 
 }  // namespace dsinfer::kernels

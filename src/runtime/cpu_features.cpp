@@ -62,7 +62,7 @@ const CpuFeatures& cpu_features() {
 
 const char* cpu_kernel_family() {
   const CpuFeatures& f = cpu_features();
-  if (f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni) return "avx512-vnni";
+  if (f.avx512_vnni()) return "avx512-vnni";
   if (f.avx2 && f.fma && f.f16c) return "avx2";
   return "portable";
 }
