@@ -493,6 +493,21 @@ TEST_CASE("interleaved row groups: the same products as the rows they were made 
             }
         }
       }
+      // Two groups at once (AVX-512): each half is the AVX2 group kernel's result, bit for bit.
+      if (const kernels::GroupPairDot pair = kernels::group_pair_dot(type))
+        for (int n = 1; n <= kActs; ++n)
+          for (int64_t r0 = 0; r0 + 2 * kernels::kGroupRows <= rows; r0 += 2 * kernels::kGroupRows) {
+            float both[kActs * 2 * kernels::kGroupRows], one[kActs * kernels::kGroupRows];
+            pair(mg.row(r0), kernels::kGroupRows * row_bytes, ap, n, cols, both);
+            for (int half = 0; half < 2; ++half) {
+              variants.front().second(mg.row(r0 + half * kernels::kGroupRows), ap, n, cols, one);
+              for (int j = 0; j < n; ++j) {
+                INFO("pair " << dtype_name(type) << " raw " << raw << " n " << n << " rows " << r0 << " half " << half);
+                REQUIRE(std::memcmp(both + j * 2 * kernels::kGroupRows + half * kernels::kGroupRows,
+                                    one + j * kernels::kGroupRows, sizeof(float) * kernels::kGroupRows) == 0);
+              }
+            }
+          }
       // Through matmul, with one token and with several, on any thread count: the groups'
       // results are the row tiles' (the same integer sums, the same float order).
       const auto x = normal_values(static_cast<size_t>(7 * cols), 8);

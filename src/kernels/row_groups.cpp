@@ -61,4 +61,6 @@ GroupDot group_dot(DType t) {
   return f.avx2_fma() && f.f16c ? group_dot_avx2(t) : nullptr;
 }
 
+GroupPairDot group_pair_dot(DType t) { return cpu_features().avx512_vnni() ? group_pair_dot_avx512(t) : nullptr; }
+
 }  // namespace dsinfer::kernels

@@ -46,4 +46,13 @@ GroupDot group_dot_avx2(DType t);  // call only where cpu_features() has avx2, f
 GroupDot group_dot_avx512(DType t);  // call only where cpu_features().avx512_vnni(); nullptr for iq4_xs
 GroupDot group_dot(DType t);       // nullptr where this CPU has none
 
+// Two neighbouring groups at once (rows r..r + 15; the second group starts group_bytes =
+// kGroupRows * row_bytes after the first), where one vector holds sixteen rows' lanes:
+// out[j * 2 * kGroupRows + r] = row r . act[j], for j < n <= kMaxGroupActs. The results are
+// group_dot's on each group, bit for bit.
+using GroupPairDot = void (*)(const std::byte* group, size_t group_bytes, const std::byte* const* act, int n,
+                              int64_t cols, float* out);
+GroupPairDot group_pair_dot_avx512(DType t);  // call only where cpu_features().avx512_vnni()
+GroupPairDot group_pair_dot(DType t);         // nullptr where this CPU or type has none
+
 }  // namespace dsinfer::kernels
