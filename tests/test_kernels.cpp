@@ -584,8 +584,18 @@ TEST_CASE("float weights with many tokens: the GEMM path against double-precisio
 #include "dsinfer/half.hpp"
 #include "kernels/attention.hpp"
 
-TEST_CASE("attention products: AVX2 tiles agree with the portable definition", "[kernels][attention]") {
+TEST_CASE("attention products: AVX2 and AVX-512 tiles agree with the portable definition", "[kernels][attention]") {
   const bool avx2 = cpu_features().avx2_fma() && cpu_features().f16c;
+  // The variant attention_scores() picks, and every other one this CPU runs.
+  struct Variant {
+    const char* name;
+    decltype(&kernels::attention_scores) scores;
+    decltype(&kernels::attention_mix) mix;
+  };
+  std::vector<Variant> variants{{"best", kernels::attention_scores, kernels::attention_mix}};
+  if (avx2) variants.push_back({"avx2", kernels::attention_scores_avx2, kernels::attention_mix_avx2});
+  if (avx2 && cpu_features().avx512f)
+    variants.push_back({"avx512", kernels::attention_scores_avx512, kernels::attention_mix_avx512});
   const auto q = normal_values(140 * 600, 1), kf = normal_values(140 * 600, 2);
   std::vector<uint16_t> k(kf.size());  // cached rows are halves
   for (size_t i = 0; i < k.size(); ++i) k[i] = f32_to_f16(kf[i]);
@@ -596,11 +606,12 @@ TEST_CASE("attention products: AVX2 tiles agree with the portable definition", "
         // One term, and two as MLA has them (the second from other rows with their own
         // strides: the rope key beside the latent).
         const kernels::ScoreTerm terms[2] = {{q.data(), 600, k.data(), 600, dim}, {q.data() + 520, 600, k.data() + 7, 72, 64}};
+        for (const Variant& variant : variants)
         for (int n_terms : {1, 2}) {
-          INFO("terms " << n_terms);
+          INFO(variant.name << " terms " << n_terms);
           std::vector<float> a(static_cast<size_t>(g * 140), 0.5f), b = a;
           kernels::attention_scores_portable(terms, n_terms, g, n, a.data(), 140);
-          kernels::attention_scores(terms, n_terms, g, n, b.data(), 140);
+          variant.scores(terms, n_terms, g, n, b.data(), 140);
           for (size_t i = 0; i < a.size(); ++i) REQUIRE(std::fabs(a[i] - b[i]) <= 1e-4f * (1.0f + std::fabs(a[i])));
           // The definition itself, in double, for one head and row.
           double want = 0.0;
@@ -610,11 +621,12 @@ TEST_CASE("attention products: AVX2 tiles agree with the portable definition", "
           CHECK(std::fabs(b[(g - 1) * 140 + n - 1] - want) <= 1e-4 * (1.0 + std::fabs(want)));
           CHECK(b[(g - 1) * 140 + n] == 0.5f);  // nothing past the n rows written
         }
+        for (const Variant& variant : variants)
         for (bool accumulate : {false, true}) {
-          INFO("accumulate " << accumulate);
+          INFO(variant.name << " accumulate " << accumulate);
           std::vector<float> c(static_cast<size_t>(g * 600), 0.25f), d(c.size(), 0.25f);
           kernels::attention_mix_portable(q.data(), 600, g, k.data(), 600, n, dim, c.data(), 600, accumulate);
-          kernels::attention_mix(q.data(), 600, g, k.data(), 600, n, dim, d.data(), 600, accumulate);
+          variant.mix(q.data(), 600, g, k.data(), 600, n, dim, d.data(), 600, accumulate);
           for (int j = 0; j < g; ++j)
             for (int64_t i = 0; i < dim; ++i)
               REQUIRE(std::fabs(c[j * 600 + i] - d[j * 600 + i]) <= 1e-4f * (1.0f + std::fabs(c[j * 600 + i])));

@@ -54,12 +54,16 @@ void attend_merge(int g, int64_t dim_v, const AttentionState& into, const Attent
 // acc_j /= sum_j: the attention output, in place.
 void attend_finish(int g, int64_t dim_v, const AttentionState& state);
 
-// The variants behind them: the portable definition and AVX2+FMA (chosen at run time).
+// The variants behind them: the portable definition, AVX2+FMA and AVX-512 (chosen at run
+// time; AVX-512 only where cpu_features() has avx512f as well as AVX2's).
 void attention_scores_portable(const ScoreTerm* terms, int n_terms, int g, int64_t n, float* out, int64_t ldo);
 void attention_scores_avx2(const ScoreTerm* terms, int n_terms, int g, int64_t n, float* out, int64_t ldo);
 void attention_mix_portable(const float* s, int64_t lds, int g, const uint16_t* v, int64_t ldv, int64_t n, int64_t dim,
                             float* out, int64_t ldo, bool accumulate);
 void attention_mix_avx2(const float* s, int64_t lds, int g, const uint16_t* v, int64_t ldv, int64_t n, int64_t dim,
                         float* out, int64_t ldo, bool accumulate);
+void attention_scores_avx512(const ScoreTerm* terms, int n_terms, int g, int64_t n, float* out, int64_t ldo);
+void attention_mix_avx512(const float* s, int64_t lds, int g, const uint16_t* v, int64_t ldv, int64_t n, int64_t dim,
+                          float* out, int64_t ldo, bool accumulate);
 
 }  // namespace dsinfer::kernels

@@ -30,17 +30,21 @@ void attention_mix_portable(const float* s, int64_t lds, int g, const uint16_t* 
 }
 
 namespace {
-// The AVX2 products convert the cached halves with F16C.
+// The AVX2 products convert the cached halves with F16C; the AVX-512 ones fall back on them
+// for widths that are not a multiple of 16.
 bool use_avx2() { return cpu_features().avx2_fma() && cpu_features().f16c; }
+bool use_avx512() { return use_avx2() && cpu_features().avx512f; }
 }  // namespace
 
 void attention_scores(const ScoreTerm* terms, int n_terms, int g, int64_t n, float* out, int64_t ldo) {
-  (use_avx2() ? attention_scores_avx2 : attention_scores_portable)(terms, n_terms, g, n, out, ldo);
+  (use_avx512() ? attention_scores_avx512 : use_avx2() ? attention_scores_avx2 : attention_scores_portable)(
+      terms, n_terms, g, n, out, ldo);
 }
 
 void attention_mix(const float* s, int64_t lds, int g, const uint16_t* v, int64_t ldv, int64_t n, int64_t dim,
                    float* out, int64_t ldo, bool accumulate) {
-  (use_avx2() ? attention_mix_avx2 : attention_mix_portable)(s, lds, g, v, ldv, n, dim, out, ldo, accumulate);
+  (use_avx512() ? attention_mix_avx512 : use_avx2() ? attention_mix_avx2 : attention_mix_portable)(
+      s, lds, g, v, ldv, n, dim, out, ldo, accumulate);
 }
 
 }  // namespace dsinfer::kernels
